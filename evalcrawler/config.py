@@ -1,0 +1,178 @@
+"""Configuration: region registries and crawl settings.
+
+A region registry (``evalcrawler/regions/*.yaml`` or a user file) lists the sites to
+evaluate; its format is fixed by DESIGN.md. Crawl settings come from packaged defaults,
+then environment variables, then command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from evalcrawler.errors import ConfigError
+from evalcrawler.yamlfile import read_yaml, validate
+
+LEVELS = ("municipal", "district", "county", "county_city")
+Level = Literal["municipal", "district", "county", "county_city"]
+SLUG = r"^[a-z0-9-]+$"
+
+PROJECT_URL = "https://github.com/evalcrawl/evalcrawl"
+USER_AGENT = f"evalcrawl/0.1 (+{PROJECT_URL}; government website evaluation)"
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL; write it as https://host/")
+    return value
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=SLUG)
+    name_zh: str
+    name: str = ""
+    level: Level
+    url: str
+    aliases: list[str] = Field(default_factory=list)
+    region: str | None = Field(default=None, pattern=SLUG)  # for files that hold several regions
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, values: list[str]) -> list[str]:
+        return [_check_url(v) for v in values]
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The site's hosts (``host`` or ``host:port`` for a non-default port), lower case."""
+        return frozenset(url_host(u) for u in [self.url, *self.aliases])
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=SLUG)
+    name: str
+    name_zh: str = ""
+    as_of: date | None = None  # a fixed evaluation date (the frozen demo web uses one)
+    demo: bool = False  # the sites are the bundled demo web: `run` starts it on loopback
+    notes: str = ""
+    sites: list[SiteConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Region:
+        seen: dict[str, int] = {}
+        for index, site in enumerate(self.sites):
+            if site.id in seen:
+                raise ValueError(
+                    f"sites[{index}].id: duplicate site id {site.id!r} "
+                    f"(also sites[{seen[site.id]}]); site ids must be unique"
+                )
+            seen[site.id] = index
+        return self
+
+    def site(self, site_id: str) -> SiteConfig:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise ConfigError(f"region {self.id!r} has no site {site_id!r}")
+
+
+def url_host(url: str) -> str:
+    """``https://WWW.X.gov.cn:443/a`` → ``www.x.gov.cn``; ``http://127.0.0.2:8080/`` keeps its port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    if port and port != default:
+        return f"{host}:{port}"
+    return host
+
+
+def bundled_regions() -> list[str]:
+    folder = resources.files("evalcrawler.regions")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_region(spec: str) -> Region:
+    """Load a bundled region by id (``taiyuan``) or a user file (``path/to/region.yaml``)."""
+    if spec.endswith((".yaml", ".yml")) or os.sep in spec or "/" in spec:
+        path = Path(spec)
+        label = spec
+    else:
+        if spec not in bundled_regions():
+            known = ", ".join(bundled_regions())
+            raise ConfigError(
+                f"unknown region {spec!r}; bundled regions: {known} "
+                "(or give the path of a region YAML file)"
+            )
+        path = Path(str(resources.files("evalcrawler.regions").joinpath(f"{spec}.yaml")))
+        label = f"regions/{spec}.yaml"
+    loaded = read_yaml(path, ConfigError, label)
+    try:
+        return validate(loaded, Region, ConfigError)
+    except ConfigError as exc:
+        # Duplicate ids are reported by the model validator with their own location.
+        match = re.match(r"^(.*?):\d+: \(top level\): (sites\[(\d+)\]\.id): (.*)$", exc.message)
+        if match:
+            line = loaded.lines.get(("sites", int(match.group(3)), "id"), 1)
+            raise ConfigError(f"{match.group(1)}:{line}: {match.group(2)}: {match.group(4)}") from None
+        raise
+
+
+@dataclass
+class CrawlSettings:
+    """How a crawl behaves; every field has a CLI flag or a rubric threshold behind it."""
+
+    max_pages: int = 500  # page budget per site
+    check_budget: int = 2000  # internal link targets checked per site beyond the pages
+    delay: float = 1.0  # minimum seconds between requests to one host
+    per_host: int = 1  # concurrent requests per host
+    allow_private: bool = False  # allow loopback/private/link-local/reserved addresses
+    allow_nets: list[str] = field(default_factory=list)  # if set: only these networks
+    timeout: float = 30.0  # page download timeout, seconds
+    probe_count: int = 5  # home page probes per site
+    probe_timeout: float = 15.0
+    search_query: str = "政府"
+    keywords: list[str] = field(default_factory=list)  # rubric keywords that steer the crawl
+    autothrottle: bool = True
+    obey_robots: bool = True
+    user_agent: str = USER_AGENT
+    warc: bool = True  # keep raw responses as evidence
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> CrawlSettings:
+        settings = cls()
+        nets = os.environ.get("EVALCRAWL_ALLOW_NETS", "").strip()
+        if nets:
+            settings.allow_nets = [n.strip() for n in nets.split(",") if n.strip()]
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(settings, key, value)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.max_pages < 1:
+            raise ConfigError("--max-pages must be at least 1")
+        if self.check_budget < 0:
+            raise ConfigError("--check-budget must be 0 or more")
+        if self.delay < 0:
+            raise ConfigError("--delay must be 0 or more seconds")
+        if self.per_host < 1:
+            raise ConfigError("--per-host must be at least 1")

@@ -1,0 +1,1 @@
+"""The offline demo web: fictional government sites served on loopback addresses."""

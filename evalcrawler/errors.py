@@ -1,0 +1,53 @@
+"""Errors that users see.
+
+Every expected failure is an :class:`EvalcrawlError`: click prints it as one line,
+``Error: <message>``, and exits with the error's ``exit_code``. The message says what went
+wrong and how to fix it. Unexpected failures (bugs) keep their traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+# Exit codes (documented in the README, relied on by schedulers).
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNMEASURED = 3  # the run finished, but some sites could not be measured
+EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM; rerun the same command to resume
+
+
+class EvalcrawlError(click.ClickException):
+    """Base class of every expected failure: one line, exit code 1."""
+
+    exit_code = EXIT_ERROR
+
+
+class ConfigError(EvalcrawlError):
+    """A region file, setting or option is wrong."""
+
+
+class RubricError(EvalcrawlError):
+    """A rubric file is wrong: the message names the file, the line and the key."""
+
+
+class DatabaseError(EvalcrawlError):
+    """The database cannot be reached or used."""
+
+
+class RunLockedError(EvalcrawlError):
+    """Another process is running the same (region, year) on this database."""
+
+
+class CrawlError(EvalcrawlError):
+    """The crawl process failed."""
+
+
+class ReportError(EvalcrawlError):
+    """A report could not be written."""
+
+
+class InterruptedRun(EvalcrawlError):
+    """The run was stopped by a signal; what was done is stored."""
+
+    exit_code = EXIT_INTERRUPTED

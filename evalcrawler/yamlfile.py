@@ -1,0 +1,161 @@
+"""Load YAML files into typed models, with errors that name the file, the line and the key.
+
+Region registries and rubrics are edited by hand, so a mistake must be reported where it is:
+``Error: rubrics/x.yaml:42: indicators[3].points: must be > 0``. The YAML is read with
+``yaml.safe_load`` semantics; a second pass over the node tree records the line of every key
+and list item so that pydantic's error locations can be turned into line numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from evalcrawler.errors import EvalcrawlError
+
+M = TypeVar("M", bound=BaseModel)
+
+Loc = tuple[str | int, ...]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML silently keeps the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def _line_map(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
+    """Map every key path (as pydantic writes locations) to its 1-based line."""
+    if out is None:
+        out = {}
+    out.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*loc, key)] = key_node.start_mark.line + 1
+            _line_map(value_node, (*loc, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[(*loc, index)] = item.start_mark.line + 1
+            _line_map(item, (*loc, index), out)
+    return out
+
+
+def format_loc(loc: Loc) -> str:
+    """``("indicators", 3, "points")`` → ``indicators[3].points``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def line_of(lines: dict[Loc, int], loc: Loc) -> int:
+    """The line of ``loc``, or of its nearest ancestor that is in the file."""
+    loc = tuple(loc)
+    while loc not in lines and loc:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
+
+
+class LoadedYaml:
+    """Parsed YAML data plus the line of every key path, for error messages."""
+
+    def __init__(self, data: Any, lines: dict[Loc, int], label: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.label = label
+
+    def error(self, error_cls: type[EvalcrawlError], loc: Loc, message: str) -> EvalcrawlError:
+        return error_cls(f"{self.label}:{line_of(self.lines, loc)}: {format_loc(loc)}: {message}")
+
+
+def read_yaml(path: Path, error_cls: type[EvalcrawlError], label: str | None = None) -> LoadedYaml:
+    """Read and parse a YAML file; syntax errors become ``error_cls`` with file and line."""
+    label = label or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error_cls(f"{label}: no such file; check the path") from None
+    except UnicodeDecodeError as exc:
+        raise error_cls(f"{label}: not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise error_cls(f"{label}: cannot read: {exc.strerror}") from None
+    return parse_yaml(text, error_cls, label)
+
+
+def parse_yaml(text: str, error_cls: type[EvalcrawlError], label: str) -> LoadedYaml:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error_cls(f"{label}:{line}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise error_cls(f"{label}: invalid YAML: {exc}") from None
+    if node is None:
+        raise error_cls(f"{label}:1: the file is empty")
+    return LoadedYaml(data, _line_map(node), label)
+
+
+def validate(loaded: LoadedYaml, model: type[M], error_cls: type[EvalcrawlError]) -> M:
+    """Validate ``loaded.data`` with ``model``; the first error names its line and key."""
+    if not isinstance(loaded.data, dict):
+        raise error_cls(f"{loaded.label}:1: expected a mapping of keys at the top level")
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if not _is_union_tag(p))
+        raise loaded.error(error_cls, loc, _message(first)) from None
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic inserts the union member's name ("function-after[...]", "Presence") in locs.
+    return isinstance(part, str) and ("[" in part or part[:1].isupper())
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key; check the spelling against the documentation"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "greater_than":
+        return f"must be > {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return f"must be >= {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be <= {ctx.get('le')}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind == "string_pattern_mismatch":
+        return f"does not match {ctx.get('pattern')}"
+    msg = str(error["msg"])
+    return msg[:1].lower() + msg[1:]

@@ -1,0 +1,1 @@
+"""Rubrics shipped with evalcrawl (YAML files in this package)."""
