@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcrawler.errors import ConfigError
+from evalcrawler.urls import host_of
 from evalcrawler.yamlfile import read_yaml, validate
 
 LEVELS = ("municipal", "district", "county", "county_city")
@@ -63,6 +64,17 @@ class SiteConfig(BaseModel):
         return frozenset(url_host(u) for u in [self.url, *self.aliases])
 
 
+class RegionCrawl(BaseModel):
+    """Crawl defaults a region file may set (the demo web needs no politeness delay)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delay: float | None = Field(default=None, ge=0)
+    per_host: int | None = Field(default=None, ge=1)
+    max_pages: int | None = Field(default=None, ge=1)
+    check_budget: int | None = Field(default=None, ge=0)
+
+
 class Region(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +84,7 @@ class Region(BaseModel):
     as_of: date | None = None  # a fixed evaluation date (the frozen demo web uses one)
     demo: bool = False  # the sites are the bundled demo web: `run` starts it on loopback
     notes: str = ""
+    crawl: RegionCrawl = Field(default_factory=RegionCrawl)
     sites: list[SiteConfig] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -94,14 +107,8 @@ class Region(BaseModel):
 
 
 def url_host(url: str) -> str:
-    """``https://WWW.X.gov.cn:443/a`` → ``www.x.gov.cn``; ``http://127.0.0.2:8080/`` keeps its port."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    if port and port != default:
-        return f"{host}:{port}"
-    return host
+    """``https://WWW.X.gov.cn:443/a`` → ``www.x.gov.cn``; a non-default port is kept."""
+    return host_of(url)
 
 
 def bundled_regions() -> list[str]:
@@ -131,7 +138,9 @@ def load_region(spec: str) -> Region:
         match = re.match(r"^(.*?):\d+: \(top level\): (sites\[(\d+)\]\.id): (.*)$", exc.message)
         if match:
             line = loaded.lines.get(("sites", int(match.group(3)), "id"), 1)
-            raise ConfigError(f"{match.group(1)}:{line}: {match.group(2)}: {match.group(4)}") from None
+            raise ConfigError(
+                f"{match.group(1)}:{line}: {match.group(2)}: {match.group(4)}"
+            ) from None
         raise
 
 

@@ -131,7 +131,11 @@ class PageFacts:
         ]
         data["threads"] = [
             Thread(
-                **{**t, "asked": parse_when(t.get("asked")), "replied": parse_when(t.get("replied"))}
+                **{
+                    **t,
+                    "asked": parse_when(t.get("asked")),
+                    "replied": parse_when(t.get("replied")),
+                }
             )
             for t in data.get("threads", [])
         ]

@@ -108,7 +108,7 @@ def read_yaml(path: Path, error_cls: type[EvalcrawlError], label: str | None = N
 def parse_yaml(text: str, error_cls: type[EvalcrawlError], label: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

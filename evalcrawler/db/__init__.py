@@ -43,7 +43,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
-    """Open the database at ``url`` (default :func:`default_url`) and make sure the schema exists."""
+    """Open the database at ``url`` (default :func:`default_url`); create the schema if missing."""
     raw = url or default_url()
     try:
         parsed = make_url(normalise_url(raw))

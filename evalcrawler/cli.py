@@ -1,0 +1,425 @@
+"""Command-line interface: a thin click layer over :mod:`evalcrawler.pipeline`.
+
+Every expected failure is an ``EvalcrawlError``: one line ``Error: …`` saying how to fix it,
+exit code 1 (2 for bad usage, 3 when the run finished but some sites could not be measured,
+130 when stopped by a signal).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evalcrawler import __version__
+
+DB_HELP = "Database URL (default: EVALCRAWL_DB, else sqlite:///evalcrawl.db). PostgreSQL works too."
+
+
+def _as_of(_ctx: Any, _param: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def site_options(func: Any) -> Any:
+    """The options that choose what to crawl and how (shared by run and crawl)."""
+    options = [
+        click.option(
+            "--region",
+            "region",
+            required=True,
+            metavar="ID|FILE",
+            help="A bundled region id (see `evalcrawl regions list`) or a region YAML.",
+        ),
+        click.option("--year", type=int, help="Evaluation year (default: the as-of date's year)."),
+        click.option(
+            "--rubric",
+            "rubric",
+            default="gov2013",
+            show_default=True,
+            metavar="ID|FILE",
+            help="Rubric id or YAML file; it also steers the crawl.",
+        ),
+        click.option("--db", "db_url", metavar="URL", help=DB_HELP),
+        click.option(
+            "--out",
+            "out",
+            default="evalcrawl-out",
+            show_default=True,
+            type=click.Path(file_okay=False),
+            help="Folder for the report files.",
+        ),
+        click.option(
+            "--as-of",
+            "as_of",
+            callback=_as_of,
+            metavar="YYYY-MM-DD",
+            help="Reference date for every age in days (default: the crawl's date).",
+        ),
+        click.option(
+            "--max-pages", type=click.IntRange(min=1), help="Page budget per site.  [default: 500]"
+        ),
+        click.option(
+            "--check-budget",
+            type=click.IntRange(min=0),
+            help="Internal link targets checked per site beyond the pages.  [default: 2000]",
+        ),
+        click.option("--fresh", is_flag=True, help="Crawl again even if this run is stored."),
+        click.option(
+            "--delay",
+            type=click.FloatRange(min=0),
+            help="Minimum seconds between requests to one host.  [default: 1]",
+        ),
+        click.option(
+            "--per-host",
+            type=click.IntRange(min=1),
+            help="Concurrent requests per host.  [default: 1]",
+        ),
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            default=None,
+            help="Allow loopback/private addresses (refused by default).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+class Progress:
+    """Crawl progress: one updating line on a terminal, plain log lines otherwise."""
+
+    def __init__(self, stream: Any = None, interval: float = 10.0) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.interval = interval
+        self.last_line = 0.0
+        self.last_done = -1
+        self.started = time.monotonic()
+
+    def __call__(self, p: dict[str, int]) -> None:
+        elapsed = int(time.monotonic() - self.started)
+        text = (
+            f"crawling: {p['sites_done']}/{p['sites']} sites done, {p['pages']} pages, "
+            f"{p['checks']} links checked, {p['errors']} errors, "
+            f"{elapsed // 60}m{elapsed % 60:02d}s"
+        )
+        if self.tty:
+            self.stream.write("\r" + text.ljust(100)[:100])
+            if p["sites_done"] == p["sites"]:
+                self.stream.write("\n")
+            self.stream.flush()
+            return
+        now = time.monotonic()
+        if p["sites_done"] != self.last_done or now - self.last_line >= self.interval:
+            stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            self.stream.write(f"{stamp} {text}\n")
+            self.stream.flush()
+            self.last_line = now
+            self.last_done = p["sites_done"]
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _finish(outcome: Any) -> None:
+    if outcome.out_dir is not None and outcome.files:
+        names = ", ".join(p.name for p in outcome.files)
+        click.echo(f"Wrote {len(outcome.files)} files to {outcome.out_dir}: {names}")
+    if outcome.message:
+        click.echo(f"Note: {outcome.message}", err=True)
+    sys.exit(outcome.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="evalcrawl")
+def main() -> None:
+    """Evaluate government websites the way China's national evaluations do.
+
+    Crawl every site of a region, score content, function, interaction and feedback with a
+    YAML rubric, and report the ranking and the regional differences (CSV, HTML, XLSX).
+
+    Start with `evalcrawl run --region demo` (an offline demo web) or
+    `evalcrawl run --region taiyuan`.
+    """
+
+
+@main.command()
+@site_options
+@click.option(
+    "--manual-scores",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CSV (site_id,indicator_id,score) filling the rubric's manual indicators.",
+)
+def run(**kw: Any) -> None:
+    """Crawl, score and report a region (resumes or re-scores a stored run)."""
+    from evalcrawler import pipeline
+
+    outcome = pipeline.run(
+        kw.pop("region"),
+        year=kw.pop("year"),
+        rubric_spec=kw.pop("rubric"),
+        db_url=kw.pop("db_url"),
+        out=kw.pop("out"),
+        as_of=kw.pop("as_of"),
+        fresh=kw.pop("fresh"),
+        manual_scores=kw.pop("manual_scores"),
+        say=_say,
+        progress=Progress(),
+        **kw,
+    )
+    _print_ranking(outcome)
+    _finish(outcome)
+
+
+@main.command()
+@site_options
+def crawl(**kw: Any) -> None:
+    """Crawl a region and store the facts, without scoring or reporting."""
+    from evalcrawler import pipeline
+
+    outcome = pipeline.run(
+        kw.pop("region"),
+        year=kw.pop("year"),
+        rubric_spec=kw.pop("rubric"),
+        db_url=kw.pop("db_url"),
+        out=kw.pop("out"),
+        as_of=kw.pop("as_of"),
+        fresh=kw.pop("fresh"),
+        say=_say,
+        progress=Progress(),
+        crawl_only=True,
+        **kw,
+    )
+    click.echo(
+        f"Crawled run {outcome.run_id}; score it with `evalcrawl score --run {outcome.run_id}`"
+    )
+    sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.option("--run", "run_id", type=int, required=True, help="Run id (see `evalcrawl runs`).")
+@click.option(
+    "--rubric",
+    default="gov2013",
+    show_default=True,
+    metavar="ID|FILE",
+    help="Rubric id or YAML file.",
+)
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Also write the reports to this folder."
+)
+@click.option(
+    "--manual-scores",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="CSV (site_id,indicator_id,score) filling the rubric's manual indicators.",
+)
+def score(
+    run_id: int, rubric: str, db_url: str | None, out: str | None, manual_scores: Path | None
+) -> None:
+    """Re-score a stored crawl under a rubric (no network needed)."""
+    from evalcrawler import pipeline
+    from evalcrawler.db import make_engine
+
+    engine = make_engine(db_url)
+    outcome = pipeline.score_and_report(
+        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=_say
+    )
+    _print_ranking(outcome)
+    _finish(outcome)
+
+
+@main.command()
+@click.option("--run", "run_id", type=int, required=True, help="Run id (see `evalcrawl runs`).")
+@click.option("--rubric", metavar="ID", help="Which scoring of the run (default: the latest).")
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+@click.option(
+    "--out",
+    default="evalcrawl-out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the report files.",
+)
+def report(run_id: int, rubric: str | None, db_url: str | None, out: str) -> None:
+    """Rebuild the report files of a scored run from the database alone."""
+    from evalcrawler import pipeline
+    from evalcrawler.db import make_engine
+
+    files = pipeline.report(make_engine(db_url), run_id, rubric, out)
+    click.echo(f"Wrote {len(files)} files to {out}: {', '.join(p.name for p in files)}")
+
+
+@main.command()
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+def runs(db_url: str | None) -> None:
+    """List the runs stored in the database."""
+    from evalcrawler.db import make_engine, session_scope, store
+
+    with session_scope(make_engine(db_url)) as session:
+        rows = store.list_runs(session)
+    if not rows:
+        click.echo("No runs yet. Start one with `evalcrawl run --region demo`.")
+        return
+    _table(rows, ["id", "region", "year", "status", "sites", "pages", "crawl_date", "rubrics"])
+
+
+@main.group()
+def regions() -> None:
+    """Bundled region registries."""
+
+
+@regions.command("list")
+def regions_list() -> None:
+    """List the bundled regions."""
+    from evalcrawler.config import bundled_regions, load_region
+
+    rows = []
+    for rid in bundled_regions():
+        region = load_region(rid)
+        rows.append(
+            {"id": rid, "name": region.name, "name_zh": region.name_zh, "sites": len(region.sites)}
+        )
+    _table(rows, ["id", "name", "name_zh", "sites"])
+
+
+@regions.command("show")
+@click.argument("region", metavar="ID|FILE")
+def regions_show(region: str) -> None:
+    """Show the sites of a region."""
+    from evalcrawler.config import load_region
+
+    r = load_region(region)
+    click.echo(f"{r.id}: {r.name} {r.name_zh}".rstrip())
+    rows = [
+        {
+            "id": s.id,
+            "level": s.level,
+            "name_zh": s.name_zh,
+            "url": s.url,
+            "aliases": " ".join(s.aliases),
+        }
+        for s in r.sites
+    ]
+    _table(rows, ["id", "level", "name_zh", "url", "aliases"])
+
+
+@main.group()
+def rubric() -> None:
+    """Rubrics: list, show and validate."""
+
+
+@rubric.command("list")
+def rubric_list() -> None:
+    """List the bundled rubrics."""
+    from evalcrawler.scoring.rubric import bundled_rubrics, load_rubric
+
+    rows = []
+    for rid in bundled_rubrics():
+        r = load_rubric(rid)
+        rows.append(
+            {"id": rid, "version": r.version, "indicators": len(r.indicators), "title": r.title}
+        )
+    _table(rows, ["id", "version", "indicators", "title"])
+
+
+@rubric.command("show")
+@click.argument("spec", metavar="ID|FILE")
+def rubric_show(spec: str) -> None:
+    """Show a rubric's categories, vetoes and indicators."""
+    from evalcrawler.scoring.rubric import load_rubric
+
+    click.echo(load_rubric(spec).describe())
+
+
+@rubric.command("validate")
+@click.argument("spec", metavar="ID|FILE")
+def rubric_validate(spec: str) -> None:
+    """Check a rubric file; print what is wrong, with the line and key."""
+    from evalcrawler.scoring.rubric import load_rubric
+
+    r = load_rubric(spec)
+    click.echo(
+        f"{spec}: valid ({r.id} {r.version}: {len(r.indicators)} indicators, "
+        f"{len(r.vetoes)} vetoes, {r.total_points:g} points)"
+    )
+
+
+@main.group()
+def demo() -> None:
+    """The offline demo web (fictional sites on loopback addresses)."""
+
+
+@demo.command("serve")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port of every demo site (default: the one in regions/demo.yaml).",
+)
+def demo_serve(port: int | None) -> None:
+    """Serve the demo web until Ctrl-C."""
+    from evalcrawler.demo import serve_forever
+
+    serve_forever(port)
+
+
+@main.command("crawl-worker", hidden=True)
+@click.option("--run", "run_id", type=int, required=True)
+@click.option("--db", "db_url", required=True)
+@click.option("--log-file", default=None)
+def crawl_worker(run_id: int, db_url: str, log_file: str | None) -> None:
+    """Crawl one run in this process (started by `run`/`crawl`; not for direct use)."""
+    from evalcrawler.crawl import crawl_worker as work
+
+    sys.exit(work(run_id, db_url, log_file))
+
+
+def _print_ranking(outcome: Any) -> None:
+    """Print the ranking from the scores.csv just written."""
+    if outcome.out_dir is None:
+        return
+    scores = Path(outcome.out_dir) / "scores.csv"
+    if not scores.exists():
+        return
+    import csv
+
+    with scores.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    shown = [
+        {k: r.get(k, "") for k in ("rank", "site_id", "name_zh", "total", "status", "veto")}
+        for r in rows
+    ]
+    _table(shown, ["rank", "site_id", "name_zh", "total", "status", "veto"])
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True))
+
+    click.echo(line(columns).rstrip())
+    for row in cells:
+        click.echo(line(row).rstrip())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,246 @@
+"""Run the crawl of a run: the only module that starts Scrapy.
+
+Twisted's reactor cannot be restarted, so the crawl runs in a child process
+(``python -m evalcrawler crawl-worker --run ID --db URL``) that reads the run from the
+database, crawls every site not yet done, streams its facts back to the database and exits.
+The parent (:func:`crawl_run`) shows progress from the database, forwards SIGINT/SIGTERM to the
+child (which then stops cleanly) and reports how the crawl ended. Results never pass through
+pipes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from evalcrawler.config import CrawlSettings
+from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.models import Run, Site
+from evalcrawler.errors import CrawlError, InterruptedRun
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[dict[str, int]], None]
+
+
+def scrapy_settings(
+    cs: CrawlSettings, *, db_url: str, run_id: int, n_sites: int, log_file: str | None
+) -> dict[str, Any]:
+    """Scrapy settings for a crawl with these evalcrawl settings."""
+    per_host = max(1, cs.per_host)
+    settings: dict[str, Any] = {
+        "BOT_NAME": "evalcrawl",
+        "USER_AGENT": cs.user_agent,
+        "ROBOTSTXT_OBEY": cs.obey_robots,
+        "CONCURRENT_REQUESTS": max(16, min(1024, n_sites * per_host * 2)),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
+        "CONCURRENT_ITEMS": 100,
+        # --delay is a minimum: no random shortening, AutoThrottle may only lengthen it.
+        "DOWNLOAD_DELAY": cs.delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "AUTOTHROTTLE_ENABLED": cs.autothrottle and cs.delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(cs.delay, 1.0) if cs.delay > 0 else 0,
+        "AUTOTHROTTLE_MAX_DELAY": max(60.0, cs.delay),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_host),
+        "DOWNLOAD_TIMEOUT": cs.timeout,
+        "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 0,
+        "DNS_TIMEOUT": 15,
+        "RETRY_TIMES": 2,
+        "COOKIES_ENABLED": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": os.environ.get("EVALCRAWL_LOG_LEVEL", "INFO"),
+        "LOG_FILE": log_file,
+        "LOG_FILE_APPEND": True,
+        "LOGSTATS_INTERVAL": 60.0,
+        "DEPTH_LIMIT": 50,  # a guard against ever deeper paths; budgets bound the rest
+        "ITEM_PIPELINES": {"evalcrawler.spiders.pipelines.DatabasePipeline": 300},
+        "DOWNLOADER_MIDDLEWARES": {
+            # The guard first: a refused host never even gets its robots.txt asked for.
+            "evalcrawler.spiders.middlewares.AddressGuardMiddleware": 50,
+            # After robots.txt (100): disallowed URLs do not use up the budget.
+            "evalcrawler.spiders.middlewares.BudgetMiddleware": 110,
+        },
+        "EVALCRAWL_DB_URL": db_url,
+        "EVALCRAWL_RUN_ID": run_id,
+        "EVALCRAWL_ALLOW_PRIVATE": cs.allow_private,
+        "EVALCRAWL_ALLOW_NETS": list(cs.allow_nets),
+        "EVALCRAWL_RESOLVER": os.environ.get(
+            "EVALCRAWL_RESOLVER", "evalcrawler.spiders.middlewares.resolve_aaaa"
+        ),
+    }
+    return settings
+
+
+# ------------------------------------------------------------------ child side
+
+
+def crawl_worker(run_id: int, db_url: str, log_file: str | None = None) -> int:
+    """Crawl every unfinished site of a run in this process (the child). Returns an exit code."""
+    from scrapy.crawler import CrawlerProcess
+
+    from evalcrawler.spiders.site import SiteSpider
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        run = store.get_run(session, run_id)
+        cs = CrawlSettings(**run.settings.get("crawl", {}))
+        if run.crawl_date is None:
+            run.crawl_date = date.today()
+        fetched = run.crawl_date
+        run.status = "crawling"
+        run.started_at = run.started_at or store.now()
+        specs = store.site_specs(session, run)
+        resume = store.resume_state(session, run)
+        for spec in specs:
+            site = session.get(Site, spec["pk"])
+            if site is not None and site.crawl_state == "pending":
+                site.crawl_state = "crawling"
+                site.started_at = store.now()
+    engine.dispose()
+    if not specs:
+        _finish(db_url, run_id, "crawled")
+        return 0
+    settings = scrapy_settings(
+        cs, db_url=db_url, run_id=run_id, n_sites=len(specs), log_file=log_file
+    )
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(SiteSpider)
+    outcome: dict[str, str] = {}
+
+    def closed(spider: Any, reason: str) -> None:  # signal arguments are passed by name
+        outcome["value"] = reason
+
+    from scrapy import signals
+
+    crawler.signals.connect(closed, signal=signals.spider_closed)
+    process.crawl(
+        crawler,
+        sites=specs,
+        fetched=fetched,
+        max_pages=cs.max_pages,
+        check_budget=cs.check_budget,
+        probe_count=cs.probe_count,
+        probe_timeout=cs.probe_timeout,
+        search_query=cs.search_query,
+        keywords=cs.keywords,
+        resume=resume,
+    )
+    _watch_parent(process)  # after crawl(): that installs the reactor the settings ask for
+    process.start()
+    ended = outcome.get("value", "unknown")
+    if ended == "finished":
+        _finish(db_url, run_id, "crawled")
+        return 0
+    if ended == "shutdown":
+        _finish(db_url, run_id, "interrupted")
+        return 130
+    _finish(db_url, run_id, "failed", f"crawl ended: {ended}")
+    return 1
+
+
+def _watch_parent(process: Any) -> None:
+    """Stop cleanly when the parent dies (e.g. killed with SIGKILL): nothing is left running."""
+    from twisted.internet import task
+
+    parent = os.getppid()
+
+    def check() -> None:
+        if os.getppid() != parent:
+            logger.warning("the parent process is gone: stopping the crawl")
+            loop.stop()
+            process.stop()
+
+    loop = task.LoopingCall(check)
+    loop.start(1.0, now=False)
+
+
+def _finish(db_url: str, run_id: int, status: str, message: str = "") -> None:
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        if run is not None:
+            run.status = status
+            run.message = message
+            if status == "crawled":
+                run.finished_at = store.now()
+    engine.dispose()
+
+
+# ----------------------------------------------------------------- parent side
+
+
+def crawl_run(
+    run_id: int,
+    db_url: str,
+    *,
+    log_file: Path | None = None,
+    progress: Progress | None = None,
+    poll: float = 1.0,
+) -> None:
+    """Crawl a run in a child process; raise on failure or interruption (see module docstring)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "evalcrawler",
+        "crawl-worker",
+        "--run",
+        str(run_id),
+        "--db",
+        db_url,
+    ]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        cmd += ["--log-file", str(log_file)]
+    env = dict(os.environ)
+    child = subprocess.Popen(cmd, env=env, start_new_session=True)
+    stopping = {"signals": 0}
+
+    def forward(signum: int, _frame: Any) -> None:
+        stopping["signals"] += 1
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    engine = make_engine(db_url)
+    try:
+        last = 0.0
+        while True:
+            try:
+                code = child.wait(timeout=poll)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if progress is not None and time.monotonic() - last >= poll:
+                last = time.monotonic()
+                with session_scope(engine) as session:
+                    progress(store.crawl_progress(session, run_id))
+        if progress is not None:
+            with session_scope(engine) as session:
+                progress(store.crawl_progress(session, run_id))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        engine.dispose()
+    if stopping["signals"] or code == 130:
+        raise InterruptedRun(
+            f"stopped; what was crawled is stored. Run the same command again to resume run "
+            f"{run_id}"
+        )
+    if code != 0:
+        where = f"; see {log_file}" if log_file else ""
+        raise CrawlError(f"the crawl process failed (exit code {code}){where}")
+
+
+def settings_to_json(cs: CrawlSettings) -> dict[str, Any]:
+    return asdict(cs)

@@ -1,0 +1,523 @@
+"""Reading and writing runs: create or find a run, lock it, load its facts, save its scores.
+
+Everything the pipeline needs from the database goes through here, so the crawl, the scoring
+and the reports never build queries of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from evalcrawler.config import Region
+from evalcrawler.db import session_scope
+from evalcrawler.db.models import (
+    IndicatorScore,
+    Link,
+    LinkCheck,
+    Measurement,
+    Page,
+    Probe,
+    Run,
+    ScoreSet,
+    Site,
+    SiteScore,
+)
+from evalcrawler.errors import ConfigError, RunLockedError
+from evalcrawler.facts import Link as LinkFact
+from evalcrawler.facts import LinkCheck as LinkCheckFact
+from evalcrawler.facts import PageFacts, SiteFacts
+from evalcrawler.facts import Probe as ProbeFact
+from evalcrawler.urls import normalise
+
+LOCK_STALE = timedelta(seconds=90)  # a lock whose heartbeat is older is taken over
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# ----------------------------------------------------------------- runs
+
+
+def find_run(session: Session, region_id: str, year: int) -> Run | None:
+    """The current (not superseded) run of a region and year."""
+    return session.scalars(
+        select(Run)
+        .where(Run.region_id == region_id, Run.year == year, Run.superseded.is_(False))
+        .order_by(Run.id.desc())
+    ).first()
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise ConfigError(f"no run {run_id} in this database; `evalcrawl runs` lists the runs")
+    return run
+
+
+def create_run(
+    session: Session,
+    region: Region,
+    year: int,
+    rubric_id: str,
+    as_of: date | None,
+    settings: dict[str, Any],
+) -> Run:
+    run = Run(
+        region_id=region.id,
+        region_name=region.name_zh or region.name,
+        year=year,
+        rubric_id=rubric_id,
+        as_of=as_of,
+        status="new",
+        created_at=now(),
+        settings=settings,
+        region=region.model_dump(mode="json"),
+    )
+    session.add(run)
+    session.flush()
+    for site in region.sites:
+        session.add(
+            Site(
+                run_id=run.id,
+                site_id=site.id,
+                region_id=site.region or region.id,
+                name_zh=site.name_zh,
+                name=site.name,
+                level=site.level,
+                url=site.url,
+                aliases=list(site.aliases),
+            )
+        )
+    session.flush()
+    return run
+
+
+def supersede(session: Session, run: Run) -> None:
+    run.superseded = True
+
+
+def list_runs(session: Session) -> list[dict[str, Any]]:
+    rows = []
+    runs = session.scalars(select(Run).order_by(Run.id)).all()
+    for run in runs:
+        pages = session.scalar(select(func.count(Page.id)).where(Page.run_id == run.id)) or 0
+        sites = session.scalar(select(func.count(Site.id)).where(Site.run_id == run.id)) or 0
+        rubrics = session.scalars(
+            select(ScoreSet.rubric_id).where(ScoreSet.run_id == run.id).order_by(ScoreSet.id)
+        ).all()
+        rows.append(
+            {
+                "id": run.id,
+                "region": run.region_id,
+                "year": run.year,
+                "status": run.status + (" (superseded)" if run.superseded else ""),
+                "sites": sites,
+                "pages": pages,
+                "crawl_date": run.crawl_date.isoformat() if run.crawl_date else "",
+                "rubrics": ",".join(rubrics),
+            }
+        )
+    return rows
+
+
+# ----------------------------------------------------------------- lock
+
+
+def acquire_lock(engine: Engine, run_id: int, owner: str | None = None) -> str:
+    """Take the run's lock or raise RunLockedError naming the holder."""
+    owner = owner or owner_id()
+    with session_scope(engine) as session:
+        stale = now() - LOCK_STALE
+        result = session.execute(
+            update(Run)
+            .where(
+                Run.id == run_id,
+                (Run.lock_owner.is_(None))
+                | (Run.lock_owner == owner)
+                | (Run.lock_heartbeat < stale),
+            )
+            .values(lock_owner=owner, lock_heartbeat=now())
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return owner
+        run = session.get(Run, run_id)
+        holder = run.lock_owner if run else "?"
+        dead = _holder_is_dead(holder or "")
+        if dead:
+            session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.lock_owner == holder)
+                .values(lock_owner=owner, lock_heartbeat=now())
+            )
+            return owner
+    raise RunLockedError(
+        f"run {run_id} of this region and year is being run by {holder}; wait for it to finish "
+        "or stop it (a lock is released when its holder stops; a crashed holder's lock is taken "
+        f"over after {int(LOCK_STALE.total_seconds())} s)"
+    )
+
+
+def _holder_is_dead(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def release_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
+    owner = owner or owner_id()
+    with session_scope(engine) as session:
+        session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.lock_owner == owner)
+            .values(lock_owner=None, lock_heartbeat=None)
+        )
+
+
+# ------------------------------------------------------------- crawl state
+
+
+def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
+    """What the spider needs to know of each site not yet done."""
+    from evalcrawler.config import url_host
+
+    specs = []
+    for site in session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)):
+        if site.crawl_state == "done":
+            continue
+        specs.append(
+            {
+                "pk": site.id,
+                "site_id": site.site_id,
+                "url": site.url,
+                "aliases": list(site.aliases or []),
+                "hosts": sorted({url_host(u) for u in [site.url, *(site.aliases or [])]}),
+            }
+        )
+    return specs
+
+
+def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
+    """For each started site: stored pages, checks, probes and the frontier of unfetched links."""
+    state: dict[int, dict[str, Any]] = {}
+    sites = session.scalars(
+        select(Site).where(Site.run_id == run.id, Site.crawl_state != "done")
+    ).all()
+    for site in sites:
+        pages = session.execute(
+            select(
+                Page.id,
+                Page.url,
+                Page.final_url,
+                Page.status,
+                Page.is_home,
+                Page.is_html,
+                Page.error,
+                Page.facts,
+            ).where(Page.site_pk == site.id)
+        ).all()
+        if not pages:
+            continue
+        checks = session.scalars(select(LinkCheck.url).where(LinkCheck.site_pk == site.id)).all()
+        probes = (
+            session.execute(select(Probe.kind, Probe.seq).where(Probe.site_pk == site.id))
+            .tuples()
+            .all()
+        )
+        known = {normalise(p.url) for p in pages} | {normalise(p.final_url) for p in pages}
+        known |= {normalise(u) for u in checks}
+        home = None
+        ok_pages: dict[int, Any] = {}
+        failures = 0
+        for page in pages:
+            ok = 200 <= page.status < 300 and page.is_html
+            if page.is_home and ok:
+                forms = [f for f in page.facts.get("forms", []) if f.get("search")]
+                home = {"url": page.final_url or page.url, "form": forms[0] if forms else None}
+            if ok:
+                ok_pages[page.id] = page
+            if page.status == 0 or page.status >= 500 or page.status == 429:
+                failures += 1
+        frontier = []
+        seen: set[str] = set()
+        if ok_pages:
+            links = session.execute(
+                select(Link.page_id, Link.url, Link.text, Link.nav, Link.pager)
+                .where(Link.site_pk == site.id)
+                .order_by(Link.id)
+            ).all()
+            for link in links:
+                key = normalise(link.url)
+                if key in known or key in seen or link.page_id not in ok_pages:
+                    continue
+                seen.add(key)
+                page = ok_pages[link.page_id]
+                frontier.append(
+                    {
+                        "url": link.url,
+                        "text": link.text,
+                        "nav": link.nav,
+                        "pager": link.pager,
+                        "depth": int(page.facts.get("depth", 0)) + 1,
+                        "referer": page.final_url or page.url,
+                    }
+                )
+        state[site.id] = {
+            "pages": [normalise(p.url) for p in pages] + [normalise(p.final_url) for p in pages],
+            "checks": [normalise(u) for u in checks],
+            "probes": list(probes),
+            "home": home,
+            "frontier": frontier,
+            "page_responses": len(pages),
+            "page_failures": failures,
+        }
+    return state
+
+
+def crawl_progress(session: Session, run_id: int) -> dict[str, int]:
+    pages = session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id)) or 0
+    errors = (
+        session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id, Page.status == 0))
+        or 0
+    )
+    checks = session.scalar(select(func.count(LinkCheck.id)).where(LinkCheck.run_id == run_id))
+    sites = session.execute(
+        select(Site.crawl_state, func.count(Site.id))
+        .where(Site.run_id == run_id)
+        .group_by(Site.crawl_state)
+    ).tuples()
+    by_state = dict(sites.all())
+    return {
+        "pages": pages,
+        "errors": errors,
+        "checks": checks or 0,
+        "sites_done": by_state.get("done", 0),
+        "sites": sum(by_state.values()),
+    }
+
+
+def reset_run_crawl(session: Session, run: Run) -> None:
+    """Forget a run's crawl (used when a crawl must start over)."""
+    for model in (Link, Page, LinkCheck, Probe):
+        session.execute(delete(model).where(model.run_id == run.id))
+    session.execute(
+        update(Site)
+        .where(Site.run_id == run.id)
+        .values(crawl_state="pending", status=None, reason=None, started_at=None, finished_at=None)
+    )
+
+
+# -------------------------------------------------------------- facts for scoring
+
+
+def load_site_facts(session: Session, run: Run) -> list[SiteFacts]:
+    """Every site of the run with its stored facts, as scoring wants them."""
+    from evalcrawler.config import url_host
+
+    sites = session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)).all()
+    links_by_page: dict[int, list[LinkFact]] = defaultdict(list)
+    for row in session.execute(
+        select(Link.page_id, Link.url, Link.text, Link.nav, Link.pager)
+        .where(Link.run_id == run.id)
+        .order_by(Link.id)
+    ):
+        links_by_page[row.page_id].append(LinkFact(row.url, row.text, row.nav, row.pager))
+    out = []
+    for site in sites:
+        pages = []
+        for page in session.scalars(select(Page).where(Page.site_pk == site.id).order_by(Page.id)):
+            data = dict(page.facts)
+            data.update(
+                url=page.url,
+                final_url=page.final_url,
+                status=page.status,
+                error=page.error,
+                is_html=page.is_html,
+                is_home=page.is_home,
+                title=page.title,
+                text=page.text,
+                warc_record=page.warc_record,
+            )
+            data.pop("links", None)
+            facts = PageFacts.from_json(data)
+            facts.links = links_by_page.get(page.id, [])
+            pages.append(facts)
+        checks = [
+            LinkCheckFact(
+                url=c.url,
+                status=c.status,
+                error=c.error,
+                final_url=c.final_url,
+                method=c.method,
+                content_type=c.content_type,
+            )
+            for c in session.scalars(
+                select(LinkCheck).where(LinkCheck.site_pk == site.id).order_by(LinkCheck.id)
+            )
+        ]
+        probes = [
+            ProbeFact(
+                kind=p.kind,
+                url=p.url,
+                status=p.status,
+                ok=p.ok,
+                elapsed_ms=p.elapsed_ms,
+                error=p.error,
+                final_url=p.final_url,
+                headers=dict(p.headers or {}),
+                detail=dict(p.detail or {}),
+                seq=p.seq,
+            )
+            for p in session.scalars(
+                select(Probe).where(Probe.site_pk == site.id).order_by(Probe.kind, Probe.seq)
+            )
+        ]
+        hosts = {url_host(u) for u in [site.url, *(site.aliases or [])]}
+        if site.home_url:
+            hosts.add(url_host(site.home_url))
+        out.append(
+            SiteFacts(
+                site_id=site.site_id,
+                url=site.url,
+                level=site.level,
+                hosts=frozenset(hosts),
+                name_zh=site.name_zh,
+                name=site.name,
+                region_id=site.region_id,
+                status=site.status or "unreachable",
+                reason=site.reason
+                or (None if site.status else "the crawl of this site did not finish"),
+                crawl_date=run.crawl_date,
+                pages=pages,
+                checks=checks,
+                probes=probes,
+            )
+        )
+    return out
+
+
+# -------------------------------------------------------------- scores
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def _row_dict(obj: Any) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in asdict(obj).items()}
+
+
+def save_scores(
+    session: Session,
+    run: Run,
+    *,
+    rubric_id: str,
+    rubric_title: str,
+    rubric_version: str,
+    rubric_sha256: str,
+    rubric_text: str,
+    as_of: date,
+    results: list[Any],
+) -> ScoreSet:
+    """Store one rubric's scores of a run, replacing an earlier scoring under that rubric."""
+    old = session.scalars(
+        select(ScoreSet).where(ScoreSet.run_id == run.id, ScoreSet.rubric_id == rubric_id)
+    ).first()
+    if old is not None:
+        for model in (Measurement, IndicatorScore, SiteScore):
+            session.execute(delete(model).where(model.score_set_id == old.id))
+        session.delete(old)
+        session.flush()
+    score_set = ScoreSet(
+        run_id=run.id,
+        rubric_id=rubric_id,
+        rubric_title=rubric_title,
+        rubric_version=rubric_version,
+        rubric_sha256=rubric_sha256,
+        rubric_text=rubric_text,
+        as_of=as_of,
+        scored_at=now(),
+    )
+    session.add(score_set)
+    session.flush()
+    pks = dict(
+        session.execute(select(Site.site_id, Site.id).where(Site.run_id == run.id)).tuples().all()
+    )
+    measurements, indicators, site_rows = [], [], []
+    for result in results:
+        pk = pks[result.site_id]
+        metrics = result.metrics
+        if metrics is not None:
+            for name, m in metrics.values.items():
+                measurements.append(
+                    Measurement(
+                        score_set_id=score_set.id,
+                        site_pk=pk,
+                        metric=name,
+                        value=_jsonable(m.value),
+                        reason=m.reason,
+                        evidence_url=m.evidence_url,
+                    )
+                )
+        for ind in result.indicators:
+            indicators.append(
+                IndicatorScore(
+                    score_set_id=score_set.id,
+                    site_pk=pk,
+                    indicator_id=ind.indicator_id,
+                    category=ind.category,
+                    name_zh=ind.name_zh,
+                    name=ind.name,
+                    value=_jsonable(ind.value),
+                    score=ind.score,
+                    max_score=ind.max_score,
+                    status=ind.status,
+                    evidence_url=ind.evidence_url,
+                    evidence_text=ind.evidence_text,
+                    note=ind.note,
+                )
+            )
+        details = {
+            "columns": [_row_dict(c) for c in (metrics.columns if metrics else [])],
+            "threads": [_row_dict(t) for t in (metrics.threads if metrics else [])],
+        }
+        site_rows.append(
+            SiteScore(
+                score_set_id=score_set.id,
+                site_pk=pk,
+                rank=result.rank,
+                total=result.total,
+                categories=dict(result.categories),
+                veto=result.veto,
+                veto_reasons=list(result.veto_reasons),
+                status=result.status,
+                pages=int((metrics.value("pages") if metrics else 0) or 0),
+                details=details,
+            )
+        )
+    session.add_all(measurements + indicators + site_rows)
+    session.flush()
+    return score_set
