@@ -85,7 +85,8 @@ def prepare_run(
             else:
                 if as_of and run.as_of != as_of:
                     run.as_of = as_of
-                state = "resuming the crawl" if run.status != "crawled" else "reusing its crawl"
+                done = run.status in store.CRAWL_DONE
+                state = "reusing its crawl" if done else "resuming the crawl"
                 say(f"run {run.id}: {region.id} {year} exists, {state} (--fresh starts over)")
             return run.id
     finally:
@@ -147,7 +148,7 @@ def run(
     try:
         with session_scope(engine) as session:
             status = store.get_run(session, run_id).status
-        if status != "crawled":
+        if status not in store.CRAWL_DONE:
             with ExitStack() as stack:
                 if region.demo:
                     from evalcrawler.demo import start_demo_for
@@ -196,7 +197,7 @@ def score(
     manual = load_manual_scores(manual_scores, rubric) if manual_scores else None
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
-        if run.status not in ("crawled", "scored"):
+        if run.status not in store.CRAWL_DONE:
             raise ConfigError(
                 f"run {run_id} has not finished crawling (status {run.status}); run "
                 f"`evalcrawl run --region {run.region_id} --year {run.year}` to finish it"

@@ -38,6 +38,7 @@ from evalcrawler.facts import Probe as ProbeFact
 from evalcrawler.urls import normalise
 
 LOCK_STALE = timedelta(seconds=90)  # a lock whose heartbeat is older is taken over
+CRAWL_DONE = ("crawled", "scored")  # run statuses whose crawl is complete
 
 
 def now() -> datetime:
