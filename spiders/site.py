@@ -91,8 +91,8 @@ def describe_failure(failure: Failure) -> str:
     text = str(exc).strip()
     if isinstance(exc, IgnoreRequest):
         return text or "ignored"
-    if "DNSLookupError" in name:
-        return "DNS lookup failed"
+    if "DNSLookupError" in name or "Resolve" in name:
+        return "DNS lookup failed (no such host, or no network)"
     if "TimeoutError" in name or "TCPTimedOut" in name:
         return "timeout"
     if "ConnectionRefused" in name:

@@ -1,0 +1,168 @@
+"""The command line: help texts in the README, errors users see, the offline Taiyuan run,
+and the packaging (the wheel carries the rubrics, regions and templates)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from evalcrawler.cli import main
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120):
+    return subprocess.run(
+        [sys.executable, "-m", "evalcrawler", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def all_commands(group: click.Group, prefix: str = "evalcrawl") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        if cmd.hidden:
+            continue
+        out.append((f"{prefix} {name}", cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(all_commands(cmd, f"{prefix} {name}"))
+    return out
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    for path, cmd in all_commands(main):
+        assert (cmd.help or "").strip(), f"{path} has no help text"
+        leaf = path.split()[-1]
+        assert re.search(rf"evalcrawl[^\n`]*\b{leaf}\b", README), f"{path} is not in the README"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
+def test_readme_shows_the_real_help(args, tmp_path):
+    env = dict(os.environ, COLUMNS="80")
+    proc = run_cli(args, env, tmp_path)
+    assert proc.returncode == 0
+    shown = f"$ evalcrawl {' '.join(args)}\n{proc.stdout}"
+    assert shown in README, "README's help block is out of date"
+
+
+def test_version_through_python_m(tmp_path):
+    proc = run_cli(["--version"], dict(os.environ), tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == "evalcrawl, version 0.1.0"
+
+
+def test_unknown_region_is_a_one_line_error(tmp_path, cli_env):
+    proc = run_cli(["run", "--region", "nowhere"], cli_env, tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "Error: unknown region 'nowhere'; bundled regions: demo, taiyuan "
+        "(or give the path of a region YAML file)\n"
+    )
+
+
+def test_bad_region_file_names_file_line_and_key(tmp_path, cli_env):
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "id: r\nname: R\nsites:\n  - id: a\n    name_zh: 甲\n    level: town\n"
+        "    url: http://a.gov.cn/\n",
+        encoding="utf-8",
+    )
+    proc = run_cli(["run", "--region", str(path)], cli_env, tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"Error: {path}:6: sites[0].level: must be one of 'municipal', 'district', 'county' "
+        "or 'county_city'\n"
+    )
+
+
+def test_unknown_option_is_usage_error(tmp_path, cli_env):
+    proc = run_cli(["run", "--region", "demo", "--max-page", "3"], cli_env, tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.endswith("Error: No such option '--max-page'. Did you mean '--max-pages'?\n")
+
+
+def test_regions_list_and_show():
+    runner = CliRunner()
+    listed = runner.invoke(main, ["regions", "list"])
+    assert listed.exit_code == 0
+    assert re.search(r"^taiyuan\s+Taiyuan\s+太原市\s+11$", listed.output, re.M)
+    shown = runner.invoke(main, ["regions", "show", "taiyuan"])
+    assert shown.exit_code == 0
+    assert re.search(
+        r"^qingxu\s+county\s+清徐县人民政府\s+https://www.qingxu.gov.cn/\s+"
+        r"http://www.qx.gov.cn/$",
+        shown.output,
+        re.M,
+    )
+    assert re.search(r"^gujiao\s+county_city\s+古交市人民政府", shown.output, re.M)
+
+
+def test_taiyuan_without_internet_marks_every_site_unreachable(tmp_path, cli_env):
+    """No network: every site unreachable, none ranked, the documented exit code, no traceback.
+
+    The test environment's address guard refuses every host outside loopback (as a machine
+    without internet would fail every lookup) — no request leaves the machine.
+    """
+    out = tmp_path / "out"
+    proc = run_cli(
+        ["run", "--region", "taiyuan", "--out", str(out)], cli_env, tmp_path, timeout=240
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == (
+        "Note: none of the 11 sites could be reached, so none is ranked; check the network "
+        "connection (or the site addresses) and run again with --fresh"
+    )
+    with (out / "scores.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 11
+    assert {r["status"] for r in rows} == {"unreachable"}
+    assert {r["rank"] for r in rows} == {""}
+    assert {r["total"] for r in rows} == {""}
+
+
+def test_wheel_contains_rubrics_regions_and_templates(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel = next(tmp_path.glob("evalcrawl-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in [
+        "evalcrawler/rubrics/gov2013.yaml",
+        "evalcrawler/rubrics/checklist2019.yaml",
+        "evalcrawler/regions/taiyuan.yaml",
+        "evalcrawler/regions/demo.yaml",
+        "evalcrawler/demo/truth.json",
+        "evalcrawler/reports/templates/report.html.j2",
+        "evalcrawler/spiders/site.py",
+        "evalcrawler/scoring/engine.py",
+    ]:
+        assert expected in names, expected
