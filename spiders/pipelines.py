@@ -244,14 +244,15 @@ class DatabasePipeline:
                 "content_type": check.content_type,
                 "checked_at": _now(),
             }
-        existing = set(
-            conn.execute(
+        existing = {
+            tuple(row)
+            for row in conn.execute(
                 select(LinkCheck.site_pk, LinkCheck.url_hash).where(
                     LinkCheck.run_id == self.run_id,
                     LinkCheck.url_hash.in_([k[1] for k in by_key]),
                 )
-            ).tuples()
-        )
+            )
+        }
         rows = [row for key, row in by_key.items() if key not in existing]
         if rows:
             conn.execute(insert(LinkCheck), rows)
@@ -276,14 +277,15 @@ class DatabasePipeline:
                 "detail": probe.detail,
                 "probed_at": _now(),
             }
-        existing = set(
-            conn.execute(
+        existing = {
+            tuple(row)
+            for row in conn.execute(
                 select(Probe.site_pk, Probe.kind, Probe.seq).where(
                     Probe.run_id == self.run_id,
                     Probe.site_pk.in_({k[0] for k in by_key}),
                 )
-            ).tuples()
-        )
+            )
+        }
         rows = [row for key, row in by_key.items() if key not in existing]
         if rows:
             conn.execute(insert(Probe), rows)

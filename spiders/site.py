@@ -20,6 +20,7 @@ import logging
 import socket
 import ssl
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -352,7 +353,7 @@ class SiteSpider(scrapy.Spider):
                 state,
                 "soft404",
                 0,
-                f"{root}/evalcrawl-check-{abs(hash((state.site_id, 'soft404'))) % 10**8}"
+                f"{root}/evalcrawl-check-{zlib.crc32(state.site_id.encode()) % 10**8}"
                 "-no-such-page.html",
             ),
         ]

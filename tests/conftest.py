@@ -20,6 +20,8 @@ import pytest
 os.environ["EVALCRAWL_ALLOW_NETS"] = "127.0.0.0/8"
 os.environ.pop("EVALCRAWL_DB", None)
 
+pytest_plugins = ["tests.demo_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -239,11 +239,12 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
         if not pages:
             continue
         checks = session.scalars(select(LinkCheck.url).where(LinkCheck.site_pk == site.id)).all()
-        probes = (
-            session.execute(select(Probe.kind, Probe.seq).where(Probe.site_pk == site.id))
-            .tuples()
-            .all()
-        )
+        probes = [
+            tuple(row)
+            for row in session.execute(
+                select(Probe.kind, Probe.seq).where(Probe.site_pk == site.id)
+            )
+        ]
         known = {normalise(p.url) for p in pages} | {normalise(p.final_url) for p in pages}
         known |= {normalise(u) for u in checks}
         home = None
@@ -305,8 +306,8 @@ def crawl_progress(session: Session, run_id: int) -> dict[str, int]:
         select(Site.crawl_state, func.count(Site.id))
         .where(Site.run_id == run_id)
         .group_by(Site.crawl_state)
-    ).tuples()
-    by_state = dict(sites.all())
+    )
+    by_state = {state: count for state, count in sites}
     return {
         "pages": pages,
         "errors": errors,
@@ -345,7 +346,11 @@ def load_site_facts(session: Session, run: Run) -> list[SiteFacts]:
     out = []
     for site in sites:
         pages = []
-        for page in session.scalars(select(Page).where(Page.site_pk == site.id).order_by(Page.id)):
+        # In URL order, not crawl order: the crawl order of concurrent requests may differ from
+        # one crawl to the next, and every "first" a metric or detector picks must not.
+        for page in session.scalars(
+            select(Page).where(Page.site_pk == site.id).order_by(Page.url, Page.id)
+        ):
             data = dict(page.facts)
             data.update(
                 url=page.url,
@@ -372,7 +377,7 @@ def load_site_facts(session: Session, run: Run) -> list[SiteFacts]:
                 content_type=c.content_type,
             )
             for c in session.scalars(
-                select(LinkCheck).where(LinkCheck.site_pk == site.id).order_by(LinkCheck.id)
+                select(LinkCheck).where(LinkCheck.site_pk == site.id).order_by(LinkCheck.url)
             )
         ]
         probes = [
@@ -465,7 +470,8 @@ def save_scores(
     session.add(score_set)
     session.flush()
     pks = dict(
-        session.execute(select(Site.site_id, Site.id).where(Site.run_id == run.id)).tuples().all()
+        (row.site_id, row.id)
+        for row in session.execute(select(Site.site_id, Site.id).where(Site.run_id == run.id))
     )
     measurements, indicators, site_rows = [], [], []
     for result in results:

@@ -1,0 +1,56 @@
+"""One crawl of the demo web per test session, shared by the tests that score and report it.
+
+The crawl runs once (in a child process, as in production) into a private SQLite database; the
+tests then re-score and re-report it without any network, which is what `evalcrawl score` and
+`evalcrawl report` do.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evalcrawler import pipeline
+from evalcrawler.demo import demo_region
+
+
+def free_demo_port(start: int = 18600) -> int:
+    """A port free on all seven demo addresses."""
+    for port in range(start, start + 1000, 17):
+        try:
+            for i in range(7):
+                with socket.socket() as s:
+                    s.bind((f"127.0.0.{11 + i}", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port for the demo web")
+
+
+def write_demo_region(folder: Path, port: int) -> Path:
+    region = demo_region(port)
+    path = folder / "demo.yaml"
+    path.write_text(yaml.safe_dump(region.model_dump(mode="json"), allow_unicode=True), "utf-8")
+    return path
+
+
+@dataclass
+class DemoCrawl:
+    region_file: Path
+    db_url: str
+    run_id: int
+    out: Path
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
+    folder = tmp_path_factory.mktemp("demo-crawl")
+    region_file = write_demo_region(folder, free_demo_port(18700))
+    db_url = f"sqlite:///{folder / 'demo.db'}"
+    outcome = pipeline.run(str(region_file), db_url=db_url, out=folder / "out")
+    assert outcome.exit_code == 0, outcome.message
+    return DemoCrawl(region_file, db_url, outcome.run_id, folder / "out")
