@@ -46,6 +46,7 @@ HOME_PRIORITY = 10_000
 PROBE_PRIORITY = 5_000
 CHECK_PRIORITY = -10_000
 SEARCH_PROBE_LINKS = 200  # result links kept as evidence of a search probe
+SECTION_TEXT_MAX = 16  # section names are short; longer anchor texts are titles of articles
 PARTIAL_FAILURE_SHARE = 0.2  # share of failed page requests that makes a site "partial"
 
 
@@ -217,6 +218,7 @@ class SiteSpider(scrapy.Spider):
                 link["pager"],
                 link["depth"],
                 link["referer"],
+                dated=link.get("dated", False),
             )
             if req is not None:
                 yield req
@@ -247,9 +249,17 @@ class SiteSpider(scrapy.Spider):
             meta=self._meta(state, "page", ec_home=True, ec_depth=0, ec_orig=url),
         )
 
-    def _priority(self, text: str, nav: bool, depth: int) -> int:
-        hits = sum(1 for k in self.keywords if k in text) if text else 0
-        return (100 if hits else 0) + 10 * min(hits, 5) + (20 if nav else 0) - 5 * depth
+    def _priority(
+        self, text: str, nav: bool, depth: int, dated: bool = False, pager: bool = False
+    ) -> int:
+        """Sections first: links named by a rubric keyword, then navigation, then the rest;
+        the dated items of lists (articles, letters) come after every section."""
+        if dated:
+            return -100 - depth
+        short = len(text) <= SECTION_TEXT_MAX
+        hits = sum(1 for k in self.keywords if k in text) if text and short else 0
+        score = 200 + 10 * min(hits, 5) if hits else 0
+        return score + (50 if nav else 0) + (20 if pager else 0) - 5 * depth
 
     def _link_request(
         self,
@@ -260,6 +270,7 @@ class SiteSpider(scrapy.Spider):
         pager: bool,
         depth: int,
         referer: str | None,
+        dated: bool = False,
     ) -> Request | None:
         key = normalise(url)
         if key in state.seen:
@@ -271,7 +282,7 @@ class SiteSpider(scrapy.Spider):
                 key,
                 callback=self.parse_page,
                 errback=self.on_error,
-                priority=self._priority(text, nav, depth),
+                priority=self._priority(text, nav, depth, dated, pager),
                 dont_filter=True,
                 headers={"Referer": referer} if referer else None,
                 meta=self._meta(
@@ -531,10 +542,18 @@ class SiteSpider(scrapy.Spider):
         else:
             yield from self._spread_home_probes(state)
         depth = facts.depth + 1
+        dated = {item.url for item in facts.dated_links if item.url}
         for link in facts.links:
             if is_internal(link.url, state.hosts):
                 req = self._link_request(
-                    state, link.url, link.text, link.nav, link.pager, depth, response.url
+                    state,
+                    link.url,
+                    link.text,
+                    link.nav,
+                    link.pager,
+                    depth,
+                    response.url,
+                    dated=link.url in dated,
                 )
                 if req is not None:
                     yield req

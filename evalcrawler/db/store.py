@@ -249,6 +249,7 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
         known |= {normalise(u) for u in checks}
         home = None
         ok_pages: dict[int, Any] = {}
+        dated: dict[int, set[str | None]] = {}
         failures = 0
         for page in pages:
             ok = 200 <= page.status < 300 and page.is_html
@@ -257,6 +258,7 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
                 home = {"url": page.final_url or page.url, "form": forms[0] if forms else None}
             if ok:
                 ok_pages[page.id] = page
+                dated[page.id] = {d.get("url") for d in page.facts.get("dated_links", [])}
             if page.status == 0 or page.status >= 500 or page.status == 429:
                 failures += 1
         frontier = []
@@ -281,6 +283,7 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
                         "pager": link.pager,
                         "depth": int(page.facts.get("depth", 0)) + 1,
                         "referer": page.final_url or page.url,
+                        "dated": link.url in dated.get(link.page_id, ()),
                     }
                 )
         state[site.id] = {
