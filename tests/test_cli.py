@@ -166,3 +166,21 @@ def test_wheel_contains_rubrics_regions_and_templates(tmp_path):
         "evalcrawler/scoring/engine.py",
     ]:
         assert expected in names, expected
+
+
+def test_readme_demo_ranking_is_the_pinned_baseline():
+    """The ranking the README shows for the demo is what the demo gives (tests/baselines)."""
+    import json
+
+    pinned = json.loads((ROOT / "tests" / "baselines" / "demo-gov2013.json").read_text("utf-8"))
+    block = README[README.index("rank  site_id   name_zh") : README.index("Wrote 9 files")]
+    shown = {line.split()[1]: line.split() for line in block.splitlines()[1:]}
+    assert set(shown) == set(pinned["scores"])
+    for site_id, scores in pinned["scores"].items():
+        rank, _, _, total, status, veto = shown[site_id]
+        assert (rank, total, status, veto) == (
+            scores["rank"],
+            scores["total"],
+            scores["status"],
+            scores["veto"],
+        ), site_id
