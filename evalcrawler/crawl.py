@@ -75,6 +75,7 @@ def scrapy_settings(
         "EVALCRAWL_RUN_ID": run_id,
         "EVALCRAWL_ALLOW_PRIVATE": cs.allow_private,
         "EVALCRAWL_ALLOW_NETS": list(cs.allow_nets),
+        "EVALCRAWL_RESOLVER_INJECTED": bool(os.environ.get("EVALCRAWL_RESOLVER")),
         "EVALCRAWL_RESOLVER": os.environ.get(
             "EVALCRAWL_RESOLVER", "evalcrawler.spiders.middlewares.resolve_aaaa"
         ),

@@ -879,6 +879,11 @@ def _hsts(ctx: MetricContext) -> Measurement:
 
 @metric("ipv6")
 def _ipv6(ctx: MetricContext) -> Measurement:
+    # The resolver's answer wins (an injected resolver may know about any host); without
+    # one, an IP-address host has no DNS record to ask about.
+    probe = ctx.probe("dns")
+    if probe is not None and probe.ok is not None:
+        return Measurement(bool(probe.ok), evidence_url=probe.url)
     host = urlsplit(ctx.home_final_url or ctx.facts.url).hostname or ""
     try:
         ipaddress.ip_address(host)
@@ -886,13 +891,10 @@ def _ipv6(ctx: MetricContext) -> Measurement:
         pass
     else:
         return Measurement(None, f"the home host {host} is an IP address")
-    probe = ctx.probe("dns")
     if probe is None:
         return Measurement(None, "no DNS probe was made")
-    if probe.ok is None:
-        reason = probe.detail.get("reason") or probe.error or "DNS could not be asked"
-        return Measurement(None, str(reason))
-    return Measurement(bool(probe.ok), evidence_url=probe.url)
+    reason = probe.detail.get("reason") or probe.error or "DNS could not be asked"
+    return Measurement(None, str(reason))
 
 
 @metric("mobile_viewport", needs_pages=True)

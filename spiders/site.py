@@ -167,7 +167,10 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._resolver = load_object(crawler.settings.get("EVALCRAWL_RESOLVER"))
-        spider._allow_nets = bool(crawler.settings.getlist("EVALCRAWL_ALLOW_NETS"))
+        # In allow-list mode (tests, the demo) DNS is not asked, unless a resolver was injected.
+        spider._ask_dns = crawler.settings.getbool("EVALCRAWL_RESOLVER_INJECTED") or not (
+            crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
+        )
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
         return spider
 
@@ -416,7 +419,7 @@ class SiteSpider(scrapy.Spider):
         def failed(failure: Failure) -> None:
             done(None)
 
-        if self._allow_nets:
+        if not self._ask_dns:
             # Allow-list mode (tests, the demo): DNS is never asked.
             d = threads.deferToThread(lambda: None)
         else:

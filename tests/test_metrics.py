@@ -386,11 +386,14 @@ def test_ipv6() -> None:
         url="http://127.0.0.2:8080/",
         hosts=frozenset({"127.0.0.2:8080"}),
         pages=[PageFacts(url="http://127.0.0.2:8080/", status=200, is_html=True, is_home=True)],
-        probes=[probe("dns", 0, ok=True)],
+        probes=[probe("dns", 0, ok=None)],
     )
     m = run(ip_site)
     assert m.value("ipv6") is None
     assert m.values["ipv6"].reason == "the home host 127.0.0.2 is an IP address"
+    # An injected resolver that does answer for an IP host is believed.
+    ip_site.probes = [probe("dns", 0, ok=True)]
+    assert run(ip_site).value("ipv6") is True
 
 
 # ------------------------------------------------------------------------ home page facts
