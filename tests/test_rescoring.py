@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import socket
 from datetime import date
 from pathlib import Path
@@ -137,3 +138,46 @@ def test_demo_scores_match_the_pinned_baseline(demo_crawl, tmp_path):
         "the demo's gov2013 scores changed; if that is intended, rerun with "
         'EVALCRAWL_UPDATE_BASELINE="<reason>" and commit the new baseline'
     )
+
+
+def test_rubric_show_lists_categories_vetoes_and_indicators():
+    result = CliRunner().invoke(main, ["rubric", "show", "gov2013"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("gov2013 — ")
+    assert "  content         35  信息公开  Content (information disclosure)" in lines
+    assert any(
+        line.startswith("  V2    首页不更新: home_age_days above 14 (null: veto)") for line in lines
+    )
+    indicator_lines = [line for line in lines if re.match(r"^    [A-Z]\d\d[a-z]? ", line)]
+    assert len(indicator_lines) == 48
+
+
+def test_score_command_rescores_a_stored_run(demo_crawl, tmp_path, no_network):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "score",
+            "--run",
+            str(demo_crawl.run_id),
+            "--rubric",
+            "checklist2019",
+            "--db",
+            demo_crawl.db_url,
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split() == [
+        "rank",
+        "site_id",
+        "name_zh",
+        "total",
+        "status",
+        "veto",
+    ]
+    assert f"Wrote 9 files to {out}" in result.stdout
+    assert "scored run 1 under checklist2019 (as of 2026-11-20)" in result.stderr
+    assert read_scores(out / "scores.csv")[0]["site_id"] == "shifan"
