@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 import tempfile
 import time
@@ -26,23 +25,11 @@ import yaml
 
 from evalcrawler import pipeline
 from evalcrawler.db import make_engine, session_scope, store
-from evalcrawler.demo import demo_region
+from evalcrawler.demo import demo_region, free_port
 from evalcrawler.scoring.metrics import compute_metrics
 from evalcrawler.scoring.results import METRICS, Thresholds
 
 TRUTH = json.loads(resources.files("evalcrawler.demo").joinpath("truth.json").read_text("utf-8"))
-
-
-def free_port(start: int = 19700) -> int:
-    for port in range(start, start + 2000, 13):
-        try:
-            for i in range(7):
-                with socket.socket() as s:
-                    s.bind((f"127.0.0.{11 + i}", port))
-        except OSError:
-            continue
-        return port
-    raise SystemExit("no free port for the demo web")
 
 
 def matches(expected: Any, got: Any) -> bool:
@@ -56,7 +43,7 @@ def matches(expected: Any, got: Any) -> bool:
 
 
 def measure(budget: int, folder: Path) -> dict[str, Any]:
-    region = demo_region(free_port())
+    region = demo_region(free_port(19700))
     region_file = folder / f"demo-{budget}.yaml"
     region_file.write_text(yaml.safe_dump(region.model_dump(mode="json"), allow_unicode=True))
     db_url = f"sqlite:///{folder / f'accuracy-{budget}.db'}"

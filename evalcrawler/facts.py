@@ -20,6 +20,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+EMPTY_PHRASES: tuple[str, ...] = (
+    "暂无信息",
+    "暂无数据",
+    "暂无内容",
+    "暂无记录",
+    "没有记录",
+    "正在建设",
+    "建设中",
+    "栏目维护中",
+    "无相关信息",
+)
+"""Empty-state phrases: text shown where a list should be (docs/metrics.md). Extraction records
+the one a page shows; rubrics may narrow the list (``thresholds.empty_phrases``)."""
+
 
 @dataclass
 class DatedItem:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from evalcrawler.facts import EMPTY_PHRASES
+
 METRICS: tuple[str, ...] = (
     "pages",
     "home_status",
@@ -76,19 +78,7 @@ class Thresholds:
     probe_count: int = 5
     probe_timeout_s: float = 15.0
     search_query: str = "政府"
-    empty_phrases: list[str] = field(
-        default_factory=lambda: [
-            "暂无信息",
-            "暂无数据",
-            "暂无内容",
-            "暂无记录",
-            "没有记录",
-            "正在建设",
-            "建设中",
-            "栏目维护中",
-            "无相关信息",
-        ]
-    )
+    empty_phrases: list[str] = field(default_factory=lambda: list(EMPTY_PHRASES))
 
 
 @dataclass

@@ -74,7 +74,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-from evalcrawler.facts import DatedItem, Form, FormField, Link, PageFacts
+from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, PageFacts
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
@@ -86,17 +86,6 @@ TEXT_CAP = 50_000
 # government page worth scoring is that large.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
 
-EMPTY_PHRASES = (
-    "暂无信息",
-    "暂无数据",
-    "暂无内容",
-    "暂无记录",
-    "没有记录",
-    "正在建设",
-    "建设中",
-    "栏目维护中",
-    "无相关信息",
-)
 # An empty-state phrase is a short text standing where a list should be, not a word inside a
 # sentence ("项目正在建设" in an article).
 _EMPTY_STATE_MAX_CHARS = 40

@@ -7,7 +7,6 @@ tests then re-score and re-report it without any network, which is what `evalcra
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,20 +14,7 @@ import pytest
 import yaml
 
 from evalcrawler import pipeline
-from evalcrawler.demo import demo_region
-
-
-def free_demo_port(start: int = 18600) -> int:
-    """A port free on all seven demo addresses."""
-    for port in range(start, start + 1000, 17):
-        try:
-            for i in range(7):
-                with socket.socket() as s:
-                    s.bind((f"127.0.0.{11 + i}", port))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free port for the demo web")
+from evalcrawler.demo import demo_region, free_port
 
 
 def write_demo_region(folder: Path, port: int) -> Path:
@@ -49,7 +35,7 @@ class DemoCrawl:
 @pytest.fixture(scope="session")
 def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
     folder = tmp_path_factory.mktemp("demo-crawl")
-    region_file = write_demo_region(folder, free_demo_port(18700))
+    region_file = write_demo_region(folder, free_port(18700))
     db_url = f"sqlite:///{folder / 'demo.db'}"
     outcome = pipeline.run(str(region_file), db_url=db_url, out=folder / "out")
     assert outcome.exit_code == 0, outcome.message

@@ -18,7 +18,13 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from evalcrawler.config import load_region
-from evalcrawler.demo import DemoWeb, demo_region, port_free, serve_forever, start_demo_for
+from evalcrawler.demo import (
+    DemoWeb,
+    demo_region,
+    free_port,
+    serve_forever,
+    start_demo_for,
+)
 from evalcrawler.demo.content import EMPTY_PHRASES
 from evalcrawler.demo.sites import DemoSite, build_sites
 from evalcrawler.demo.specs import AS_OF, RANKING, SITES
@@ -29,17 +35,9 @@ from evalcrawler.scoring.results import METRICS
 FIRST = "127.0.0.11"
 
 
-def _free_port() -> int:
-    for port in range(18480, 18980, 37):
-        addresses = [f"127.0.0.{11 + i}" for i in range(len(SITES))]
-        if all(port_free(a, port) for a in addresses):
-            return port
-    raise RuntimeError("no free test port for the demo web")
-
-
 @pytest.fixture(scope="module")
 def web() -> Iterator[DemoWeb]:
-    with DemoWeb(_free_port(), FIRST) as running:
+    with DemoWeb(free_port(), FIRST) as running:
         yield running
 
 
@@ -264,7 +262,7 @@ def test_start_demo_for_reuses_a_running_demo_and_checks_the_region(web: DemoWeb
 
 
 def test_serve_forever_prints_every_site_url() -> None:
-    port = _free_port()
+    port = free_port()
     lines: list[str] = []
     stop = threading.Event()
     thread = threading.Thread(

@@ -16,8 +16,9 @@ import pytest
 
 from evalcrawler import pipeline
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.demo import free_port
 from evalcrawler.demo.sites import build_sites
-from tests.demo_fixtures import free_demo_port, write_demo_region
+from tests.demo_fixtures import write_demo_region
 
 SECTION_ROLES = {"home", "hub", "board", "column", "blank", "list", "other"}
 BUDGET = 60
@@ -38,7 +39,7 @@ def fetched_paths(db_url: str, run_id: int) -> tuple[dict[str, set[str]], dict[s
 @pytest.fixture(scope="module")
 def small_budget(tmp_path_factory):
     folder = tmp_path_factory.mktemp("budget60")
-    region_file = write_demo_region(folder, free_demo_port(18900))
+    region_file = write_demo_region(folder, free_port(18900))
     db_url = f"sqlite:///{folder / 'b.db'}"
     outcome = pipeline.run(
         str(region_file), db_url=db_url, out=None, crawl_only=True, max_pages=BUDGET

@@ -14,6 +14,8 @@ Rules the texts keep (checked by the generator and the tests):
 
 from __future__ import annotations
 
+from evalcrawler import facts
+
 TOPICS: dict[str, str] = {
     "xczx": "乡村振兴",
     "jy": "教育",
@@ -394,16 +396,5 @@ UNITS: list[str] = [
     "应急管理局",
 ]
 
-EMPTY_PHRASES: tuple[str, ...] = (
-    "暂无信息",
-    "暂无数据",
-    "暂无内容",
-    "暂无记录",
-    "没有记录",
-    "正在建设",
-    "建设中",
-    "栏目维护中",
-    "无相关信息",
-)
-"""The default empty-state phrases (``Thresholds.empty_phrases``): the generator checks that
-no page shows one unless it is a planted blank column."""
+# The generator checks that no page shows one of these unless it is a planted blank column.
+EMPTY_PHRASES = facts.EMPTY_PHRASES

@@ -374,3 +374,14 @@ def port_free(address: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def free_port(start: int = 18480, first_address: str = FIRST_ADDRESS) -> int:
+    """A port on which every demo address is free now (tests and benchmarks serve the demo
+    web on such a port, so they never collide with an `evalcrawl demo serve` left running)."""
+    first = int(first_address.rsplit(".", 1)[1])
+    prefix = first_address.rsplit(".", 1)[0]
+    for port in range(start, min(start + 5000, 65536), 17):
+        if all(port_free(f"{prefix}.{first + i}", port) for i in range(len(SITES))):
+            return port
+    raise ConfigError(f"no port from {start} on is free on every demo address")
