@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -158,12 +159,16 @@ def acquire_lock(engine: Engine, run_id: int, owner: str | None = None) -> str:
         holder = run.lock_owner if run else "?"
         dead = _holder_is_dead(holder or "")
         if dead:
-            session.execute(
+            taken = session.execute(
                 update(Run)
                 .where(Run.id == run_id, Run.lock_owner == holder)
                 .values(lock_owner=owner, lock_heartbeat=now())
             )
-            return owner
+            # Others may have found the same dead holder: only the one whose update still
+            # matched it has the lock (PostgreSQL re-checks the WHERE after a concurrent update).
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return owner
+            holder = session.scalar(select(Run.lock_owner).where(Run.id == run_id)) or "?"
     raise RunLockedError(
         f"run {run_id} of this region and year is being run by {holder}; wait for it to finish "
         "or stop it (a lock is released when its holder stops; a crashed holder's lock is taken "
@@ -182,6 +187,17 @@ def _holder_is_dead(holder: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def refresh_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
+    """Renew the heartbeat of a lock this process holds (a waiting holder is no crashed one)."""
+    owner = owner or owner_id()
+    with session_scope(engine) as session:
+        session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.lock_owner == owner)
+            .values(lock_heartbeat=now())
+        )
 
 
 def release_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
@@ -217,12 +233,16 @@ def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
     return specs
 
 
-def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
-    """For each started site: stored pages, checks, probes and the frontier of unfetched links."""
+def resume_state(
+    session: Session, run: Run, site_pks: Collection[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """For each started site (of ``site_pks`` only, when given): stored pages, checks, probes
+    and the frontier of unfetched links."""
     state: dict[int, dict[str, Any]] = {}
-    sites = session.scalars(
-        select(Site).where(Site.run_id == run.id, Site.crawl_state != "done")
-    ).all()
+    query = select(Site).where(Site.run_id == run.id, Site.crawl_state != "done")
+    if site_pks is not None:
+        query = query.where(Site.id.in_(list(site_pks)))
+    sites = session.scalars(query).all()
     for site in sites:
         pages = session.execute(
             select(
@@ -251,6 +271,7 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
         ok_pages: dict[int, Any] = {}
         dated: dict[int, set[str | None]] = {}
         failures = 0
+        failed: list[tuple[str, int, str | None]] = []
         for page in pages:
             ok = 200 <= page.status < 300 and page.is_html
             if page.is_home and ok:
@@ -261,6 +282,7 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
                 dated[page.id] = {d.get("url") for d in page.facts.get("dated_links", [])}
             if page.status == 0 or page.status >= 500 or page.status == 429:
                 failures += 1
+                failed.append((page.url, page.status, page.error))
         frontier = []
         seen: set[str] = set()
         if ok_pages:
@@ -294,8 +316,47 @@ def resume_state(session: Session, run: Run) -> dict[int, dict[str, Any]]:
             "frontier": frontier,
             "page_responses": len(pages),
             "page_failures": failures,
+            "failed": failed,  # (url, status, error) of failed page requests, for the verdict
         }
     return state
+
+
+HTTP_PROBES = ("home", "https", "http_redirect", "robots", "sitemap", "soft404", "search")
+
+
+def forget_unanswered(session: Session, run: Run, site_pks: Collection[int] | None = None) -> None:
+    """Before a crawl resumes, forget what an interruption may have caused in unfinished sites.
+
+    Requests in flight when a crawl is stopped or killed can fail *because* of the stop (the
+    connection dropped; the demo web, served by the killed process, gone). So in every site
+    not yet done, page requests, link checks and HTTP probes that got no response (status 0)
+    are forgotten and asked again, and a site whose home page never answered starts over:
+    the resumed crawl then ends with the facts an uninterrupted one would have.
+    """
+    unfinished = select(Site.id).where(Site.run_id == run.id, Site.crawl_state != "done")
+    if site_pks is not None:  # a worker crawling some sites must not touch the others
+        unfinished = unfinished.where(Site.id.in_(list(site_pks)))
+    answered = select(Page.site_pk).where(
+        Page.run_id == run.id,
+        Page.is_home.is_(True),
+        Page.is_html.is_(True),
+        Page.status >= 200,
+        Page.status < 300,
+    )
+    restart = select(Site.id).where(Site.id.in_(unfinished), Site.id.not_in(answered))
+    for model in (Link, Page, LinkCheck, Probe):
+        session.execute(delete(model).where(model.site_pk.in_(restart)))
+    silent = select(Page.id).where(Page.site_pk.in_(unfinished), Page.status == 0)
+    session.execute(delete(Link).where(Link.page_id.in_(silent)))
+    session.execute(delete(Page).where(Page.id.in_(silent)))
+    session.execute(
+        delete(LinkCheck).where(LinkCheck.site_pk.in_(unfinished), LinkCheck.status == 0)
+    )
+    session.execute(
+        delete(Probe).where(
+            Probe.site_pk.in_(unfinished), Probe.status == 0, Probe.kind.in_(HTTP_PROBES)
+        )
+    )
 
 
 def crawl_progress(session: Session, run_id: int) -> dict[str, int]:
@@ -513,6 +574,7 @@ def save_scores(
         details = {
             "columns": [_row_dict(c) for c in (metrics.columns if metrics else [])],
             "threads": [_row_dict(t) for t in (metrics.threads if metrics else [])],
+            "broken": [_row_dict(b) for b in (metrics.broken if metrics else [])],
         }
         site_rows.append(
             SiteScore(

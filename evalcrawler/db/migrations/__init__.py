@@ -1,0 +1,1 @@
+"""Alembic migrations of the evalcrawl schema (see :mod:`evalcrawler.db.migrate`)."""
