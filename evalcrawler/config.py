@@ -163,6 +163,7 @@ class CrawlSettings:
     obey_robots: bool = True
     user_agent: str = USER_AGENT
     warc: bool = True  # keep raw responses as evidence
+    warc_dir: str | None = None  # root of the evidence archives (see evalcrawler.archive)
 
     @classmethod
     def from_env(cls, **overrides: object) -> CrawlSettings:

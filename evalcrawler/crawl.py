@@ -17,12 +17,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from evalcrawler import archive
 from evalcrawler.config import CrawlSettings
 from evalcrawler.db import make_engine, session_scope, store
 from evalcrawler.db.models import Run, Site
@@ -57,6 +58,7 @@ def scrapy_settings(
         "DOWNLOAD_WARNSIZE": 0,
         "DNS_TIMEOUT": 15,
         "RETRY_TIMES": 2,
+        "REDIRECT_MAX_TIMES": 10,  # robots.txt's redirects: as many as the spider follows
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": os.environ.get("EVALCRAWL_LOG_LEVEL", "INFO"),
@@ -68,9 +70,17 @@ def scrapy_settings(
         "DOWNLOADER_MIDDLEWARES": {
             # The guard first: a refused host never even gets its robots.txt asked for.
             "evalcrawler.spiders.middlewares.AddressGuardMiddleware": 50,
+            # robots.txt per scheme, host and port (Scrapy's is per host and port).
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "evalcrawler.spiders.middlewares.OriginRobotsTxtMiddleware": 100,
             # After robots.txt (100): disallowed URLs do not use up the budget.
             "evalcrawler.spiders.middlewares.BudgetMiddleware": 110,
+            # Above RetryMiddleware (550): a 429/503 pauses its host before it is retried.
+            "evalcrawler.spiders.middlewares.RetryAfterMiddleware": 560,
+            # Above HttpCompressionMiddleware (590): the archive keeps the bytes as sent.
+            "evalcrawler.spiders.warc.WarcMiddleware": 950,
         },
+        "EVALCRAWL_WARC": cs.warc,
         "EVALCRAWL_DB_URL": db_url,
         "EVALCRAWL_RUN_ID": run_id,
         "EVALCRAWL_ALLOW_PRIVATE": cs.allow_private,
@@ -86,12 +96,24 @@ def scrapy_settings(
 # ------------------------------------------------------------------ child side
 
 
-def crawl_worker(run_id: int, db_url: str, log_file: str | None = None) -> int:
-    """Crawl every unfinished site of a run in this process (the child). Returns an exit code."""
+def crawl_worker(
+    run_id: int,
+    db_url: str,
+    log_file: str | None = None,
+    site_pks: Collection[int] | None = None,
+) -> int:
+    """Crawl every unfinished site of a run in this process (the child). Returns an exit code.
+
+    ``site_pks``: only these sites (a distributed run's worker, see evalcrawler.distributed);
+    the run's status is then left to the process that waits for all the sites.
+    """
+    finish = _finish if site_pks is None else _leave_run_status
     from scrapy.crawler import CrawlerProcess
 
     from evalcrawler.spiders.site import SiteSpider
 
+    if not _die_with_parent():
+        return 130  # the parent is gone already: nobody waits for this crawl
     engine = make_engine(db_url)
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
@@ -99,10 +121,17 @@ def crawl_worker(run_id: int, db_url: str, log_file: str | None = None) -> int:
         if run.crawl_date is None:
             run.crawl_date = date.today()
         fetched = run.crawl_date
+        if cs.warc and run.warc_dir is None:
+            run.warc_dir = str(archive.assign_run_folder(run, cs.warc_dir, db_url))
+        warc_dir = run.warc_dir if cs.warc else None
         run.status = "crawling"
         run.started_at = run.started_at or store.now()
         specs = store.site_specs(session, run)
-        resume = store.resume_state(session, run)
+        if site_pks is not None:
+            specs = [spec for spec in specs if spec["pk"] in site_pks]
+        store.forget_unanswered(session, run, site_pks)
+        session.flush()
+        resume = store.resume_state(session, run, site_pks)
         for spec in specs:
             site = session.get(Site, spec["pk"])
             if site is not None and site.crawl_state == "pending":
@@ -110,11 +139,12 @@ def crawl_worker(run_id: int, db_url: str, log_file: str | None = None) -> int:
                 site.started_at = store.now()
     engine.dispose()
     if not specs:
-        _finish(db_url, run_id, "crawled")
+        finish(db_url, run_id, "crawled")
         return 0
     settings = scrapy_settings(
         cs, db_url=db_url, run_id=run_id, n_sites=len(specs), log_file=log_file
     )
+    settings["EVALCRAWL_WARC_DIR"] = warc_dir
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SiteSpider)
     outcome: dict[str, str] = {}
@@ -141,17 +171,40 @@ def crawl_worker(run_id: int, db_url: str, log_file: str | None = None) -> int:
     process.start()
     ended = outcome.get("value", "unknown")
     if ended == "finished":
-        _finish(db_url, run_id, "crawled")
+        finish(db_url, run_id, "crawled")
         return 0
     if ended == "shutdown":
-        _finish(db_url, run_id, "interrupted")
+        finish(db_url, run_id, "interrupted")
         return 130
-    _finish(db_url, run_id, "failed", f"crawl ended: {ended}")
+    finish(db_url, run_id, "failed", f"crawl ended: {ended}")
     return 1
 
 
+PARENT_ENV = "EVALCRAWL_CRAWL_PARENT"  # the pid of the process that started this crawl
+
+
+def _die_with_parent() -> bool:
+    """Have the kernel kill this process when the parent dies (Linux); False if it is gone.
+
+    The parent holds the run's lock (and serves the demo web of a demo region): once it is
+    killed, the next run may take the lock over at once, so this crawl must not write another
+    fact. SIGKILL loses at most the facts not yet flushed (a second's worth), which the
+    resumed crawl fetches again. Elsewhere :func:`_watch_parent` stops the crawl within a
+    second.
+    """
+    expected = os.environ.get(PARENT_ENV)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    return not (expected and expected.isdigit() and os.getppid() != int(expected))
+
+
 def _watch_parent(process: Any) -> None:
-    """Stop cleanly when the parent dies (e.g. killed with SIGKILL): nothing is left running."""
+    """Stop cleanly when the parent dies (where the kernel cannot be asked to kill this
+    process with it, see :func:`_die_with_parent`): nothing is left running."""
     from twisted.internet import task
 
     parent = os.getppid()
@@ -164,6 +217,10 @@ def _watch_parent(process: Any) -> None:
 
     loop = task.LoopingCall(check)
     loop.start(1.0, now=False)
+
+
+def _leave_run_status(db_url: str, run_id: int, status: str, message: str = "") -> None:
+    return None
 
 
 def _finish(db_url: str, run_id: int, status: str, message: str = "") -> None:
@@ -204,6 +261,7 @@ def crawl_run(
         log_file.parent.mkdir(parents=True, exist_ok=True)
         cmd += ["--log-file", str(log_file)]
     env = dict(os.environ)
+    env[PARENT_ENV] = str(os.getpid())
     child = subprocess.Popen(cmd, env=env, start_new_session=True)
     stopping = {"signals": 0}
 

@@ -43,6 +43,10 @@ class CrawlError(EvalcrawlError):
     """The crawl process failed."""
 
 
+class WorkersError(EvalcrawlError):
+    """The broker of a distributed run cannot be reached, or no worker takes its tasks."""
+
+
 class ReportError(EvalcrawlError):
     """A report could not be written."""
 

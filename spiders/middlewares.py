@@ -1,4 +1,4 @@
-"""Downloader middlewares: the address guard and the per-site budgets.
+"""Downloader middlewares: the address guard, the per-site budgets and Retry-After.
 
 ``AddressGuardMiddleware`` keeps the crawler off addresses it must not touch. By default it
 refuses loopback, private, link-local, reserved, multicast and unspecified addresses, so a
@@ -11,22 +11,42 @@ refuses every host name without even asking DNS, which keeps test crawls off the
 (``--check-budget``) when a request is about to be downloaded, not when it is discovered: the
 scheduler hands out requests by priority, so the budget goes to the links that matter to the
 rubric rather than to whichever links happened to be found first.
+
+``OriginRobotsTxtMiddleware`` is Scrapy's robots.txt middleware with one fix: robots.txt
+applies to one scheme, host and port (RFC 9309, 2.3), but Scrapy keeps one parser per host,
+so when the first request to a host went over HTTPS and that robots.txt failed (a site without
+HTTPS: the HTTPS probe, or a resumed crawl that starts with it), robots.txt was then ignored
+for the site's HTTP pages too.
+
+``RetryAfterMiddleware`` honours ``Retry-After`` on 429 and 503 answers, which Scrapy's retry
+middleware does not: every further request to that host waits that long (capped at
+:data:`MAX_RETRY_AFTER`), the retry of the refused request included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import ipaddress
 import logging
 import socket
+from datetime import datetime, timezone
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +173,120 @@ class BudgetMiddleware:
                 return None
             raise IgnoreRequest("check budget exhausted")
         return None
+
+
+class OriginRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware with one robots.txt per origin (see module docstring).
+
+    ``robot_parser`` is Scrapy's (2.19), keyed by ``scheme://host:port`` instead of
+    ``host:port``; the parsing, the error handling and the checks are Scrapy's own.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        url = urlparse_cached(request)
+        origin = f"{url.scheme}://{url.netloc}"
+        if origin not in self._parsers:
+            self._parsers[origin] = Deferred()
+            robotsreq = Request(
+                f"{origin}/robots.txt",
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True},
+                callback=NO_CALLBACK,
+            )
+            try:
+                assert self.crawler.engine is not None
+                resp = await self.crawler.engine.download_async(robotsreq)
+                await self._parse_robots(resp, origin, request)
+            except Exception as e:
+                if not isinstance(e, IgnoreRequest):
+                    logger.error(
+                        "Error downloading %(request)s: %(f_exception)s",
+                        {"request": robotsreq, "f_exception": e},
+                        extra={"spider": self.crawler.spider},
+                    )
+                self._robots_error(e, origin)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[origin]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
+
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped: an annual job must finish
+
+
+def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
+    """Seconds to wait for a ``Retry-After`` value (delay-seconds or an HTTP date); ``None``
+    when the value is neither."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Pause a host for the ``Retry-After`` of its 429 and 503 answers (see module docstring).
+
+    The pause holds the host's downloader slot: ``Slot.latercall`` blocks the slot's queue
+    until it fires (Scrapy's own mechanism for ``DOWNLOAD_DELAY``), and ``Slot.lastseen`` is
+    moved to the end of the pause so that the delay counts from there and the idle slot is not
+    garbage-collected meanwhile. Placed above RetryMiddleware (550), it sees the answer before
+    that turns it into a retry. The spider is told (``note_retry_after``) so that the site's
+    reason records it.
+    """
+
+    def __init__(self, crawler: Crawler, cap: float) -> None:
+        self.crawler = crawler
+        self.cap = cap
+        self._until: dict[str, float] = {}  # slot key → monotonic end of its pause
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        cap = crawler.settings.getfloat("EVALCRAWL_MAX_RETRY_AFTER", MAX_RETRY_AFTER)
+        return cls(crawler, cap)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        value = response.headers.get(b"Retry-After")
+        if response.status not in (429, 503) or value is None:
+            return response
+        seconds = parse_retry_after(value.decode("latin-1"))
+        if not seconds:
+            return response
+        seconds = min(seconds, self.cap)
+        if self._pause(request, seconds):
+            logger.info(
+                "%s answered %d with Retry-After: pausing requests to its host for %g s",
+                request.url,
+                response.status,
+                seconds,
+            )
+            note = getattr(self.crawler.spider, "note_retry_after", None)
+            if note is not None:
+                note(request, response.status, seconds)
+        return response
+
+    def _pause(self, request: Request, seconds: float) -> bool:
+        assert self.crawler.engine is not None
+        downloader: Any = self.crawler.engine.downloader
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is None:
+            return False
+        until = monotonic() + seconds
+        if until <= self._until.get(key, 0.0):
+            return False  # already paused at least that long
+        self._until[key] = until
+        slot.lastseen = max(slot.lastseen, until - slot.delay)
+        if slot.latercall:
+            slot.latercall.cancel()
+        slot.latercall = call_later(seconds, downloader._latercall, slot)
+        return True
 
 
 def resolve_aaaa(host: str, timeout: float = 5.0) -> bool | None:

@@ -12,15 +12,22 @@ be recorded, a loop detected, an off-site hop stopped and every hop pass the add
 
 A crawl can resume: the spider is given what the database already holds for the run (pages,
 their links, checks, probes) and rebuilds its frontier from it.
+
+Hostile servers cannot stall or trap it: timeouts, the download size limit and the redirect
+limit bound every request, the trap guard (:mod:`evalcrawler.spiders.traps`) cuts endless
+link structures, and :meth:`SiteSpider._verdict` turns what could not be fetched into the
+site's status and reason (docs/metrics.md, "Site status").
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
 import time
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -37,6 +44,7 @@ from twisted.python.failure import Failure
 
 from evalcrawler.facts import LinkCheck, PageFacts, Probe
 from evalcrawler.spiders.extract import extract_page
+from evalcrawler.spiders.traps import TrapGuard
 from evalcrawler.urls import is_internal, looks_like_page, normalise
 
 logger = logging.getLogger(__name__)
@@ -72,6 +80,11 @@ class SiteState:
     probes_scheduled: set[tuple[str, int]] = field(default_factory=set)
     page_responses: int = 0
     page_failures: int = 0
+    failure_kinds: Counter[str] = field(default_factory=Counter)  # "timeout", "HTTP 503" …
+    too_big: list[str] = field(default_factory=list)  # pages over the download size limit
+    throttled: int = 0  # 429/503 answers with a Retry-After that paused the host
+    throttle_wait: float = 0.0  # the longest such pause, seconds
+    traps: TrapGuard = field(default_factory=TrapGuard)
     cut_short: list[str] = field(default_factory=list)
     finished: bool = False
 
@@ -86,26 +99,56 @@ def home_candidates(url: str, aliases: Iterable[str]) -> list[str]:
     return out
 
 
-def describe_failure(failure: Failure) -> str:
-    """A short, readable reason for a failed download."""
+SIZE_LIMIT_REASON = "too large"  # how the error of a download cut at the size limit starts
+
+
+def describe_failure(failure: Failure, maxsize: int = 0) -> str:
+    """A short, readable reason for a failed download (``maxsize``: the download size limit,
+    in bytes, named in the reason when a download was cut for its size)."""
     exc = failure.value
     name = type(exc).__name__
     text = str(exc).strip()
+    limit = f"the {maxsize / 2**20:g} MB download limit" if maxsize else "the download size limit"
     if isinstance(exc, IgnoreRequest):
+        if "exceeded DOWNLOAD_MAXSIZE" in text:  # HttpCompressionMiddleware: a gzip bomb
+            return f"{SIZE_LIMIT_REASON}: more than {limit} once decompressed"
         return text or "ignored"
+    if name == "DownloadCancelledError":
+        # Scrapy cancels a download whose announced or received size passes DOWNLOAD_MAXSIZE.
+        announced = re.match(r"Expected to receive (\d+) bytes", text)
+        if announced:
+            size = int(announced.group(1)) / 2**20
+            return f"{SIZE_LIMIT_REASON}: {size:.0f} MB announced, more than {limit}"
+        return f"{SIZE_LIMIT_REASON}: more than {limit} received"
     if "DNSLookupError" in name or "Resolve" in name:
         return "DNS lookup failed (no such host, or no network)"
     if "TimeoutError" in name or "TCPTimedOut" in name:
         return "timeout"
     if "ConnectionRefused" in name:
         return "connection refused"
-    if "ConnectionLost" in name or "ResponseFailed" in name or "ConnectionDone" in name:
-        return "connection lost"
-    if "ResponseNeverReceived" in name:
+    if name == "ResponseDataLossError":
+        return "truncated response (the connection closed before the whole body arrived)"
+    if "SSL.Error" in text or "SSL" in name:
+        return "TLS handshake failed"
+    if "non-clean" in text or "ConnectionLost" in name or "Connection reset" in text:
+        return "connection reset"
+    if "ConnectionDone" in text or "ConnectionDone" in name or "cleanly" in text:
+        return "connection closed without a response"
+    if "ResponseFailed" in name or "ResponseNeverReceived" in name or "DownloadFailed" in name:
         return "no response (connection closed or reset)"
     if text and len(text) < 200:
         return f"{name}: {text}"
     return name
+
+
+def failure_kind(status: int, error: str | None) -> str:
+    """The kind of a failed page request, as the site's reason counts them."""
+    if status:
+        return f"HTTP {status}"
+    error = error or "no response"
+    if error.startswith("truncated"):
+        return "truncated"
+    return error.split(" (", 1)[0].split(":", 1)[0]
 
 
 def verify_tls(host: str, port: int, timeout: float) -> tuple[bool, str | None]:
@@ -162,11 +205,13 @@ class SiteSpider(scrapy.Spider):
             )
             self.sites[state.pk] = state
         self._resolver: Any = None
+        self._maxsize = 0  # DOWNLOAD_MAXSIZE, set by from_crawler
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._resolver = load_object(crawler.settings.get("EVALCRAWL_RESOLVER"))
+        spider._maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         # In allow-list mode (tests, the demo) DNS is not asked, unless a resolver was injected.
         spider._ask_dns = crawler.settings.getbool("EVALCRAWL_RESOLVER_INJECTED") or not (
             crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
@@ -191,7 +236,9 @@ class SiteSpider(scrapy.Spider):
 
     def _resume_site(self, state: SiteState, stored: dict[str, Any]) -> Iterator[Any]:
         """Rebuild the frontier of a site from what the database holds."""
-        state.pages_started = len(stored["pages"])
+        # Every stored page was a page request counted against the budget ("pages" lists the
+        # URLs and final URLs of the pages, which is more).
+        state.pages_started = stored.get("page_responses", len(stored["pages"]))
         state.checks_started = len(stored["checks"])
         state.seen.update(stored["pages"])
         state.seen.update(stored["checks"])
@@ -199,6 +246,12 @@ class SiteSpider(scrapy.Spider):
         state.probes_scheduled.update(stored["probes"])
         state.page_responses = stored.get("page_responses", 0)
         state.page_failures = stored.get("page_failures", 0)
+        for url, status, error in stored.get("failed", []):
+            if (error or "").startswith(SIZE_LIMIT_REASON):
+                state.page_failures -= 1  # not a failure of the site: a limit of the crawl
+                state.too_big.append(url)
+            else:
+                state.failure_kinds[failure_kind(status, error)] += 1
         home = stored.get("home")
         if home is None:
             # The home page never answered: start the site over.
@@ -209,10 +262,13 @@ class SiteSpider(scrapy.Spider):
             return
         state.home_url = home["url"]
         state.home_done = True
+        state.hosts = state.hosts | {urlsplit(home["url"]).netloc.lower()}
         state.candidate_index = home.get("candidate_index", 0)
         if home.get("form") is not None and ("search", 0) not in state.probes_done:
             state.probes_scheduled.discard(("search", 0))
         for link in stored["frontier"]:
+            if not is_internal(link["url"], state.hosts):
+                continue  # stored links include external ones: the crawl never follows those
             req = self._link_request(
                 state,
                 link["url"],
@@ -274,11 +330,16 @@ class SiteSpider(scrapy.Spider):
         depth: int,
         referer: str | None,
         dated: bool = False,
+        chain: int = 0,
     ) -> Request | None:
         key = normalise(url)
         if key in state.seen:
             return None
         state.seen.add(key)
+        trap, chain = state.traps.judge(key, referer, chain)
+        if trap is not None:
+            state.traps.record_cut(trap, key)  # neither fetched nor checked
+            return None
         state.outstanding += 1
         if looks_like_page(key):
             return Request(
@@ -296,6 +357,7 @@ class SiteSpider(scrapy.Spider):
                     ec_via_nav=nav,
                     ec_orig=key,
                     ec_referer=referer,
+                    ec_trap_chain=chain,
                 ),
             )
         return self._check_request(state, key, referer)
@@ -442,10 +504,9 @@ class SiteSpider(scrapy.Spider):
         meta = dict(response.meta)
         chain = [*meta.get("ec_chain", []), response.url]
         if len(chain) > MAX_REDIRECTS:
-            meta["ec_redirect_error"] = f"more than {MAX_REDIRECTS} redirects"
+            response.meta["ec_redirect_error"] = f"more than {MAX_REDIRECTS} redirects"
             return None
         if target in chain or target == normalise(response.url):
-            meta["ec_redirect_error"] = "redirect loop"
             response.meta["ec_redirect_error"] = "redirect loop"
             return None
         state = self.sites[meta["ec_site"]]
@@ -513,12 +574,13 @@ class SiteSpider(scrapy.Spider):
         facts.via_text = meta.get("ec_via")
         facts.via_nav = bool(meta.get("ec_via_nav"))
         facts.fetched_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        facts.warc_record = meta.get("ec_warc")  # the response record in the evidence archive
         if meta.get("ec_redirect_error"):
             facts.error = meta["ec_redirect_error"]
         ok = 200 <= response.status < 300 and facts.is_html
         if is_home and not state.home_done:
             if not ok:
-                state.home_errors.append(f"{orig} answered {response.status}")
+                state.home_errors.append(_home_problem(orig, response.status, facts))
                 yield self._item(state, {"type": "page", "facts": facts})
                 yield from self._next_home_candidate(state)
                 return
@@ -528,9 +590,13 @@ class SiteSpider(scrapy.Spider):
         state.page_responses += 1
         if response.status >= 500 or response.status == 429:
             state.page_failures += 1
+            state.failure_kinds[failure_kind(response.status, None)] += 1
         yield self._item(state, {"type": "page", "facts": facts})
         if not ok:
             return
+        state.traps.saw_page(orig, meta.get("ec_referer"), facts.text)
+        if response.url != orig:
+            state.traps.saw_page(response.url, meta.get("ec_referer"), facts.text)
         if is_home:
             form = next((f for f in facts.forms if f.search), None)
             form_dict = None
@@ -557,6 +623,7 @@ class SiteSpider(scrapy.Spider):
                     depth,
                     response.url,
                     dated=link.url in dated,
+                    chain=meta.get("ec_trap_chain", 0),
                 )
                 if req is not None:
                     yield req
@@ -692,17 +759,21 @@ class SiteSpider(scrapy.Spider):
         if state is None:
             return
         state.outstanding -= 1
-        reason = describe_failure(failure)
+        reason = describe_failure(failure, self._maxsize)
         kind = meta.get("ec_kind")
         orig = meta.get("ec_orig", request.url)
         robots = "robots.txt" in reason
         if kind == "page":
             if meta.get("ec_home") and not state.home_done:
-                state.home_errors.append(
-                    f"robots.txt disallows {orig}"
-                    if robots
-                    else f"no response from {orig}: {reason}"
-                )
+                if robots:
+                    problem = f"robots.txt disallows {orig}"
+                elif meta.get("ec_chain"):  # a hop of the home page's redirects failed
+                    problem = f"{orig} redirected to {request.url}: {reason}"
+                elif reason.startswith(SIZE_LIMIT_REASON):
+                    problem = f"{orig} {reason}"
+                else:
+                    problem = f"no response from {orig}: {reason}"
+                state.home_errors.append(problem)
                 if not robots:
                     yield self._item(
                         state,
@@ -726,7 +797,11 @@ class SiteSpider(scrapy.Spider):
                 ) else None
             elif "budget" not in reason:
                 state.page_responses += 1
-                state.page_failures += 1
+                if reason.startswith(SIZE_LIMIT_REASON):
+                    state.too_big.append(orig)
+                else:
+                    state.page_failures += 1
+                    state.failure_kinds[failure_kind(0, reason)] += 1
                 yield self._item(
                     state,
                     {
@@ -828,6 +903,7 @@ class SiteSpider(scrapy.Spider):
         logger.info("site %s done: %s%s", state.site_id, status, f" ({reason})" if reason else "")
 
     def _verdict(self, state: SiteState) -> tuple[str, str | None]:
+        """The site's status and reason: the rules of docs/metrics.md, "Site status"."""
         if not state.home_done:
             first = state.home_errors[0] if state.home_errors else "the home page did not answer"
             others = len(state.home_errors) - 1
@@ -835,18 +911,44 @@ class SiteSpider(scrapy.Spider):
                 f" (and {others} other address{'es' if others > 1 else ''} tried)" if others else ""
             )
             return "unreachable", first + more
-        reasons = list(state.cut_short)
+        partial: list[str] = []
         if state.page_responses and state.page_failures / state.page_responses >= (
             PARTIAL_FAILURE_SHARE
         ):
-            reasons.insert(
-                0,
-                f"{state.page_failures} of {state.page_responses} page requests "
-                "failed (no response, 5xx or 429)",
+            kinds = ", ".join(
+                f"{n} × {kind}"
+                for kind, n in sorted(state.failure_kinds.items(), key=lambda kv: (-kv[1], kv[0]))
             )
-        if reasons and any("robots" not in r for r in reasons):
-            return "partial", "; ".join(reasons)
-        return "measured", "; ".join(reasons) or None
+            partial.append(
+                f"{state.page_failures} of {state.page_responses} page requests failed"
+                + (f" ({kinds})" if kinds else "")
+            )
+        if state.too_big:
+            n = len(state.too_big)
+            paths = ", ".join(sorted(urlsplit(u).path for u in state.too_big)[:3])
+            limit = f"{self._maxsize / 2**20:g} MB " if self._maxsize else ""
+            partial.append(
+                f"{n} page{'s' if n > 1 else ''} over the {limit}download limit not read "
+                f"({paths}{', …' if n > 3 else ''})"
+            )
+        partial.extend(state.traps.reasons())
+        notes = list(state.cut_short)  # robots.txt: the site's own choice, not a failure
+        if state.throttled:
+            times = "once" if state.throttled == 1 else f"{state.throttled} times"
+            notes.append(
+                f"the server asked to slow down {times} (429 or 503 with Retry-After); "
+                f"requests to it were paused for up to {state.throttle_wait:g} s"
+            )
+        if partial:
+            return "partial", "; ".join(partial + notes)
+        return "measured", "; ".join(notes) or None
+
+    def note_retry_after(self, request: Request, status: int, seconds: float) -> None:
+        """The downloader paused a host for a Retry-After (RetryAfterMiddleware): record it."""
+        state = self.sites.get(request.meta.get("ec_site", -1))
+        if state is not None:
+            state.throttled += 1
+            state.throttle_wait = max(state.throttle_wait, seconds)
 
     @staticmethod
     def _item(state: SiteState, item: dict[str, Any]) -> dict[str, Any]:
@@ -856,6 +958,17 @@ class SiteSpider(scrapy.Spider):
     def _sink(self, state: SiteState, item: dict[str, Any]) -> None:
         """Hand an item to the database pipeline from outside a callback (DNS, TLS threads)."""
         self.item_sink.add(self._item(state, item))
+
+
+def _home_problem(url: str, status: int, facts: PageFacts) -> str:
+    """Why a home page that answered is not a usable home page."""
+    if facts.error:  # a redirect that was not followed: a loop, too many hops
+        return f"{url}: {facts.error}"
+    if 200 <= status < 300:
+        served = facts.content_type or "no content type"
+        what = f"binary data served as {served}" if "html" in served else served
+        return f"{url} is not an HTML page ({what})"
+    return f"{url} answered {status}"
 
 
 def _latency_ms(meta: dict[str, Any]) -> float | None:
