@@ -7,8 +7,11 @@ exit code 1 (2 for bad usage, 3 when the run finished but some sites could not b
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,18 @@ def site_options(func: Any) -> Any:
             default=None,
             help="Allow loopback/private addresses (refused by default).",
         ),
+        click.option(
+            "--warc-dir",
+            type=click.Path(file_okay=False),
+            help="Root folder of the evidence archives (default: EVALCRAWL_WARC_DIR, else "
+            "<db name>-warc next to a SQLite database).",
+        ),
+        click.option(
+            "--workers",
+            metavar="URL",
+            help="Crawl on `evalcrawl worker` processes through this Redis broker "
+            "(redis://host:6379/0) instead of here; see docs/distributed.md.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -132,6 +147,30 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """Ctrl-C or SIGTERM at any point of a run: exit 130 with the resume hint, no traceback.
+
+    (During the crawl the parent forwards them to the crawl process, which stops cleanly.)
+    The pipeline releases the run's lock on the way out and a scoring in progress is rolled
+    back, so running the same command again resumes.
+    """
+    from evalcrawler.errors import InterruptedRun
+
+    def terminate(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise InterruptedRun(
+            "stopped; what was done is stored. Run the same command again to resume"
+        ) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _finish(outcome: Any) -> None:
     if outcome.out_dir is not None and outcome.files:
         names = ", ".join(p.name for p in outcome.files)
@@ -165,19 +204,20 @@ def run(**kw: Any) -> None:
     """Crawl, score and report a region (resumes or re-scores a stored run)."""
     from evalcrawler import pipeline
 
-    outcome = pipeline.run(
-        kw.pop("region"),
-        year=kw.pop("year"),
-        rubric_spec=kw.pop("rubric"),
-        db_url=kw.pop("db_url"),
-        out=kw.pop("out"),
-        as_of=kw.pop("as_of"),
-        fresh=kw.pop("fresh"),
-        manual_scores=kw.pop("manual_scores"),
-        say=_say,
-        progress=Progress(),
-        **kw,
-    )
+    with _stoppable():
+        outcome = pipeline.run(
+            kw.pop("region"),
+            year=kw.pop("year"),
+            rubric_spec=kw.pop("rubric"),
+            db_url=kw.pop("db_url"),
+            out=kw.pop("out"),
+            as_of=kw.pop("as_of"),
+            fresh=kw.pop("fresh"),
+            manual_scores=kw.pop("manual_scores"),
+            say=_say,
+            progress=Progress(),
+            **kw,
+        )
     _print_ranking(outcome)
     _finish(outcome)
 
@@ -188,19 +228,20 @@ def crawl(**kw: Any) -> None:
     """Crawl a region and store the facts, without scoring or reporting."""
     from evalcrawler import pipeline
 
-    outcome = pipeline.run(
-        kw.pop("region"),
-        year=kw.pop("year"),
-        rubric_spec=kw.pop("rubric"),
-        db_url=kw.pop("db_url"),
-        out=kw.pop("out"),
-        as_of=kw.pop("as_of"),
-        fresh=kw.pop("fresh"),
-        say=_say,
-        progress=Progress(),
-        crawl_only=True,
-        **kw,
-    )
+    with _stoppable():
+        outcome = pipeline.run(
+            kw.pop("region"),
+            year=kw.pop("year"),
+            rubric_spec=kw.pop("rubric"),
+            db_url=kw.pop("db_url"),
+            out=kw.pop("out"),
+            as_of=kw.pop("as_of"),
+            fresh=kw.pop("fresh"),
+            say=_say,
+            progress=Progress(),
+            crawl_only=True,
+            **kw,
+        )
     click.echo(
         f"Crawled run {outcome.run_id}; score it with `evalcrawl score --run {outcome.run_id}`"
     )
@@ -261,6 +302,36 @@ def report(run_id: int, rubric: str | None, db_url: str | None, out: str) -> Non
 
 
 @main.command()
+@click.option("--run", "run_id", type=int, required=True, help="Run id (see `evalcrawl runs`).")
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="The run's WARC folder, if it was moved (default: where the crawl wrote it).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even if the archive lacks stored pages.")
+def extract(run_id: int, db_url: str | None, warc_dir: str | None, force: bool) -> None:
+    """Rebuild a run's page facts from its WARC evidence archive.
+
+    Every archived page response is extracted again (after a parser improvement, say) and the
+    run's pages and links are replaced; nothing is fetched. Re-score the run afterwards with
+    `evalcrawl score --run ID`.
+    """
+    from evalcrawler.archive import rebuild_page_facts
+    from evalcrawler.db import make_engine
+
+    done = rebuild_page_facts(make_engine(db_url), run_id, warc_dir=warc_dir, force=force, say=_say)
+    for problem in done.problems:
+        click.echo(f"Note: {problem}", err=True)
+    click.echo(
+        f"Rebuilt {done.pages} pages ({done.links} links) of run {run_id} from "
+        f"{done.files} WARC files in {done.folder}: {done.extracted} extracted again, "
+        f"{done.without_response} without a response. Re-score it with "
+        f"`evalcrawl score --run {run_id}`"
+    )
+
+
+@main.command()
 @click.option("--db", "db_url", metavar="URL", help=DB_HELP)
 def runs(db_url: str | None) -> None:
     """List the runs stored in the database."""
@@ -272,6 +343,39 @@ def runs(db_url: str | None) -> None:
         click.echo("No runs yet. Start one with `evalcrawl run --region demo`.")
         return
     _table(rows, ["id", "region", "year", "status", "sites", "pages", "crawl_date", "rubrics"])
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database's schema: which revision it has, and upgrading it."""
+
+
+@db_group.command("upgrade")
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+def db_upgrade(db_url: str | None) -> None:
+    """Upgrade the database to this evalcrawl's schema (back it up first)."""
+    from evalcrawler.db.migrate import upgrade_database
+
+    shown, before, after = upgrade_database(db_url)
+    if before.kind == "current":
+        click.echo(f"{shown} is at revision {after.revision} already; nothing to do")
+    elif before.kind == "empty":
+        click.echo(f"Created the schema of {shown} at revision {after.revision}")
+    else:
+        old = before.revision or "0001 (created before migrations)"
+        click.echo(f"Upgraded {shown} from revision {old} to {after.revision}")
+
+
+@db_group.command("current")
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+def db_current(db_url: str | None) -> None:
+    """Show the database's schema revision and whether it needs `evalcrawl db upgrade`."""
+    from evalcrawler.db.migrate import database_state
+
+    shown, found = database_state(db_url)
+    click.echo(f"{shown}: {found.describe()}")
+    if found.kind in ("old", "unstamped"):
+        click.echo(f"Run `evalcrawl db upgrade --db {shown}` (after a backup).")
 
 
 @main.group()
@@ -374,15 +478,55 @@ def demo_serve(port: int | None) -> None:
     serve_forever(port)
 
 
+@main.command()
+@click.option(
+    "--broker",
+    required=True,
+    metavar="URL",
+    envvar="EVALCRAWL_BROKER",
+    help="Redis URL of the queue (redis://host:6379/0); default: EVALCRAWL_BROKER.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Sites crawled at once by this worker (one crawl process each).",
+)
+@click.option(
+    "--queue",
+    metavar="NAME",
+    envvar="EVALCRAWL_QUEUE",
+    help="Queue to take tasks from (default: EVALCRAWL_QUEUE, else evalcrawl).",
+)
+@click.option(
+    "--visibility-timeout",
+    type=click.FloatRange(min=1),
+    envvar="EVALCRAWL_VISIBILITY_TIMEOUT",
+    help="Seconds after which a dead worker's site is crawled by another.  [default: 300]",
+)
+def worker(
+    broker: str, concurrency: int, queue: str | None, visibility_timeout: float | None
+) -> None:
+    """Crawl the sites of distributed runs (`run --workers URL`) until stopped."""
+    from evalcrawler.distributed import run_worker
+
+    run_worker(broker, concurrency=concurrency, queue=queue, visibility_timeout=visibility_timeout)
+
+
 @main.command("crawl-worker", hidden=True)
 @click.option("--run", "run_id", type=int, required=True)
 @click.option("--db", "db_url", required=True)
 @click.option("--log-file", default=None)
-def crawl_worker(run_id: int, db_url: str, log_file: str | None) -> None:
+@click.option("--site", "site_pks", type=int, multiple=True, help="Only this site (its pk).")
+def crawl_worker(run_id: int, db_url: str, log_file: str | None, site_pks: tuple[int, ...]) -> None:
     """Crawl one run in this process (started by `run`/`crawl`; not for direct use)."""
     from evalcrawler.crawl import crawl_worker as work
+    from evalcrawler.distributed import child_site_lock
 
-    sys.exit(work(run_id, db_url, log_file))
+    with child_site_lock():  # a worker's site lock, when a worker started this process
+        code = work(run_id, db_url, log_file, site_pks=set(site_pks) if site_pks else None)
+    sys.exit(code)
 
 
 def _print_ranking(outcome: Any) -> None:

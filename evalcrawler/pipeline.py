@@ -13,6 +13,8 @@ the old one as superseded.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -20,9 +22,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from evalcrawler.config import CrawlSettings, Region, load_region
 from evalcrawler.db import default_url, make_engine, session_scope, store
-from evalcrawler.errors import EXIT_OK, EXIT_UNMEASURED, ConfigError
+from evalcrawler.errors import (
+    EXIT_OK,
+    EXIT_UNMEASURED,
+    ConfigError,
+    DatabaseError,
+    ReportError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +76,13 @@ def prepare_run(
     year = year or (as_of.year if as_of else date.today().year)
     engine = make_engine(db_url)
     try:
+        if fresh:
+            # Never supersede a run that another process is running: take its lock first.
+            with session_scope(engine) as session:
+                old = store.find_run(session, region.id, year)
+                old_id = old.id if old is not None else None
+            if old_id is not None:
+                store.release_lock(engine, old_id, store.acquire_lock(engine, old_id))
         with session_scope(engine) as session:
             run = store.find_run(session, region.id, year)
             if run is not None and fresh:
@@ -123,9 +140,14 @@ def run(
     say: Say = _quiet,
     progress: Callable[[dict[str, int]], None] | None = None,
     crawl_only: bool = False,
+    workers: str | None = None,
     **flags: Any,
 ) -> Outcome:
-    """Crawl, score and report a region (see the module docstring)."""
+    """Crawl, score and report a region (see the module docstring).
+
+    ``workers``: a Redis URL; the sites are then crawled by `evalcrawl worker` processes
+    consuming it (evalcrawler.distributed), this process waits for them and goes on.
+    """
     from evalcrawler.crawl import crawl_run
     from evalcrawler.scoring.rubric import load_rubric
 
@@ -133,6 +155,12 @@ def run(
     rubric = load_rubric(rubric_spec)
     db_url = db_url or default_url()
     crawl = crawl_settings_for(region, rubric, **flags)
+    if out is not None:
+        check_out_dir(Path(out))  # before hours of crawling, not after
+    if workers:
+        from evalcrawler.distributed import check_broker
+
+        check_broker(workers)
     run_id = prepare_run(
         region,
         year=year,
@@ -155,7 +183,14 @@ def run(
 
                     stack.enter_context(start_demo_for(region))
                 log_file = Path(out or DEFAULT_OUT) / "crawl.log"
-                crawl_run(run_id, db_url, log_file=log_file, progress=progress)
+                if workers:
+                    from evalcrawler.distributed import crawl_with_workers
+
+                    crawl_with_workers(
+                        run_id, db_url, workers, owner=owner, progress=progress, say=say
+                    )
+                else:
+                    crawl_run(run_id, db_url, log_file=log_file, progress=progress)
         if crawl_only:
             return summarise(engine, run_id, rubric.id, None, [])
         return score_and_report(
@@ -164,6 +199,20 @@ def run(
     finally:
         store.release_lock(engine, run_id, owner)
         engine.dispose()
+
+
+def check_out_dir(out: Path) -> None:
+    """Create the report folder and make sure a file can be written in it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".evalcrawl-write-test.", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write in report folder {out}: {exc.strerror or exc}; choose another --out "
+            "or make the folder writable"
+        ) from None
 
 
 def score_and_report(
@@ -190,11 +239,28 @@ def score(
     say: Say = _quiet,
 ) -> str:
     """Score a stored crawl under a rubric and store the scores. Returns the rubric id."""
-    from evalcrawler.scoring.engine import load_manual_scores, score_sites
+    from evalcrawler.scoring.engine import load_manual_scores
     from evalcrawler.scoring.rubric import load_rubric
 
     rubric = load_rubric(rubric_spec)
     manual = load_manual_scores(manual_scores, rubric) if manual_scores else None
+    try:
+        as_of = _score_in_one_transaction(engine, run_id, rubric, manual)
+    except OperationalError as exc:  # a full disk, a lost connection: nothing was saved
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise DatabaseError(
+            f"cannot save the scores of run {run_id}: {reason}; nothing was saved and earlier "
+            "scores are kept: free disk space (or fix the database) and run the same command "
+            "again"
+        ) from None
+    say(f"scored run {run_id} under {rubric.id} (as of {as_of.isoformat()})")
+    return str(rubric.id)
+
+
+def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any) -> date:
+    """Score the run and store the scores in one transaction (all of them, or none)."""
+    from evalcrawler.scoring.engine import score_sites
+
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
         if run.status not in store.CRAWL_DONE:
@@ -217,8 +283,7 @@ def score(
             results=results,
         )
         run.status = "scored"
-    say(f"scored run {run_id} under {rubric.id} (as of {as_of.isoformat()})")
-    return rubric.id
+    return as_of
 
 
 def report(engine: Any, run_id: int, rubric_id: str | None, out: str | Path) -> list[Path]:

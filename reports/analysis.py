@@ -523,6 +523,7 @@ class Finding:
     evidence_url: str | None
     evidence_text: str | None
     note: str | None = None
+    evidence_warc: str | None = None  # the evidence page's record in the WARC archive
 
 
 FINDING_COLUMNS: tuple[str, ...] = (
@@ -539,6 +540,7 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "evidence_url",
     "evidence_text",
     "note",
+    "evidence_warc",
 )
 
 
@@ -576,6 +578,7 @@ def site_findings(site: SiteReport, rubric: RubricInfo | None = None) -> list[Fi
                 evidence_url=ind.evidence_url,
                 evidence_text=ind.evidence_text,
                 note=ind.note,
+                evidence_warc=site.warc_records.get(ind.evidence_url or ""),
             )
         )
     return out
@@ -608,6 +611,7 @@ def findings_table(data: ReportData) -> pd.DataFrame:
                     "evidence_url": finding.evidence_url,
                     "evidence_text": finding.evidence_text,
                     "note": finding.note,
+                    "evidence_warc": finding.evidence_warc,
                 }
             )
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))

@@ -17,11 +17,12 @@ from datetime import date, datetime
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from evalcrawler.db.models import (
     IndicatorScore,
+    Page,
     Run,
     ScoreSet,
     Site,
@@ -32,6 +33,7 @@ from evalcrawler.errors import ReportError
 from evalcrawler.scoring.results import (
     CATEGORIES,
     METRICS,
+    BrokenLink,
     ColumnResult,
     IndicatorResult,
     Measurement,
@@ -144,6 +146,9 @@ class SiteReport:
     measurements: dict[str, Measurement] = field(default_factory=dict)
     columns: list[ColumnResult] = field(default_factory=list)
     threads: list[ThreadResult] = field(default_factory=list)
+    broken: list[BrokenLink] = field(default_factory=list)
+    # evidence URL → its response record in the run's WARC archive ("<file>#<offset>")
+    warc_records: dict[str, str] = field(default_factory=dict)
 
     @property
     def included(self) -> bool:
@@ -278,6 +283,18 @@ def thread_from_dict(raw: Mapping[str, Any]) -> ThreadResult:
         latency_days=_number(raw.get("latency_days")),
         overdue=bool(raw.get("overdue")),
         state=str(raw.get("state") or "unknown"),
+    )
+
+
+def broken_from_dict(raw: Mapping[str, Any]) -> BrokenLink:
+    """A BrokenLink stored as JSON → the dataclass."""
+    error = raw.get("error")
+    return BrokenLink(
+        url=str(raw.get("url") or ""),
+        status=int(_number(raw.get("status")) or 0),
+        error=None if error in (None, "") else str(error),
+        linked_from=[str(u) for u in raw.get("linked_from") or []],
+        on_home=bool(raw.get("on_home")),
     )
 
 
@@ -417,6 +434,7 @@ def _load(session: Session, run: Run, score_set: ScoreSet) -> ReportData:
             value=m.value, reason=m.reason, evidence_url=m.evidence_url
         )
 
+    warc_records = _warc_records(session, run.id, indicators)
     order = _order_by_snapshot([s.site_id for s in sites], region)
     reports: list[SiteReport] = []
     for site in sorted(sites, key=lambda s: order[s.site_id]):
@@ -441,6 +459,8 @@ def _load(session: Session, run: Run, score_set: ScoreSet) -> ReportData:
             measurements=measurements.get(site.id, {}),
             columns=[column_from_dict(c) for c in details.get("columns") or []],
             threads=[thread_from_dict(t) for t in details.get("threads") or []],
+            broken=[broken_from_dict(b) for b in details.get("broken") or []],
+            warc_records=warc_records.get(site.id, {}),
         )
         if score is None and report.status != UNREACHABLE:
             # A site without a score cannot be ranked; say so instead of showing it as measured.
@@ -459,6 +479,31 @@ def _load(session: Session, run: Run, score_set: ScoreSet) -> ReportData:
         rubric=rubric,
         sites=reports,
     )
+
+
+def _warc_records(
+    session: Session, run_id: int, indicators: Mapping[int, list[IndicatorResult]]
+) -> dict[int, dict[str, str]]:
+    """Site → evidence URL → the WARC record of the page fetched at that URL (the URL it was
+    requested as first, else the URL it ended at after redirects)."""
+    urls = sorted({i.evidence_url for rows in indicators.values() for i in rows if i.evidence_url})
+    found: dict[int, dict[str, str]] = {}
+    for start in range(0, len(urls), 400):
+        chunk = urls[start : start + 400]
+        rows = session.execute(
+            select(Page.site_pk, Page.url, Page.final_url, Page.warc_record)
+            .where(
+                Page.run_id == run_id,
+                Page.warc_record.is_not(None),
+                or_(Page.url.in_(chunk), Page.final_url.in_(chunk)),
+            )
+            .order_by(Page.url, Page.id)
+        ).all()
+        for row in rows:
+            found.setdefault(row.site_pk, {}).setdefault(row.final_url, row.warc_record)
+        for row in rows:
+            found[row.site_pk][row.url] = row.warc_record
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,6 +566,7 @@ def report_data_from_results(
                 measurements=dict(metrics.values) if metrics is not None else {},
                 columns=list(metrics.columns) if metrics is not None else [],
                 threads=list(metrics.threads) if metrics is not None else [],
+                broken=list(metrics.broken) if metrics is not None else [],
             )
         )
     return ReportData(

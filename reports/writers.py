@@ -54,6 +54,7 @@ CSV_FILES: tuple[str, ...] = (
     "regional.csv",
     "columns.csv",
     "threads.csv",
+    "broken.csv",
     "findings.csv",
 )
 
@@ -198,6 +199,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     measurement_rows: list[dict[str, Any]] = []
     column_rows: list[dict[str, Any]] = []
     thread_rows: list[dict[str, Any]] = []
+    broken_rows: list[dict[str, Any]] = []
     for site in data.sites:
         for ind in site.indicators:
             indicator_rows.append(
@@ -214,6 +216,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
                     "name": ind.name,
                     "evidence_text": ind.evidence_text,
                     "note": ind.note,
+                    "evidence_warc": site.warc_records.get(ind.evidence_url or ""),
                 }
             )
         for metric, measurement in all_metrics(site):
@@ -238,6 +241,17 @@ def build_tables(data: ReportData) -> dict[str, Table]:
                     "age_days": col.age_days,
                     "stale": col.stale,
                     "blank": col.blank,
+                }
+            )
+        for link in site.broken:
+            broken_rows.append(
+                {
+                    "site_id": site.site_id,
+                    "url": link.url,
+                    "status": link.status,
+                    "error": link.error,
+                    "on_home": link.on_home,
+                    "linked_from": " ".join(link.linked_from),
                 }
             )
         for thread in site.threads:
@@ -268,6 +282,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
             "name",
             "evidence_text",
             "note",
+            "evidence_warc",
         ],
         indicator_rows,
         {"score": s, "max_score": s},
@@ -296,6 +311,11 @@ def build_tables(data: ReportData) -> dict[str, Table]:
         ["site_id", "url", "title", "asked", "replied", "latency_days", "overdue", "state"],
         thread_rows,
     )
+    tables["broken"] = Table(
+        "broken",
+        ["site_id", "url", "status", "error", "on_home", "linked_from"],
+        broken_rows,
+    )
     tables["findings"] = Table.from_frame(
         "findings",
         analysis.findings_table(data),
@@ -308,16 +328,16 @@ def build_tables(data: ReportData) -> dict[str, Table]:
 # Files
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a report."""
+def _stage(path: Path, payload: bytes) -> Path:
+    """Write ``payload`` to a temporary file next to ``path``; return the temporary file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def render_csv(table: Table) -> bytes:
@@ -355,27 +375,32 @@ def write_reports(
         ) from None
     generated_at = generated_at or default_generated_at()
     tables = build_tables(data)
-    written: list[Path] = []
+    # Every file is written to a temporary file first and all are renamed at the end, so a
+    # failure (a full disk) leaves the earlier reports as they were, never half a set.
+    staged: list[tuple[Path, Path]] = []  # (temporary file, report file)
     try:
         if "csv" in formats:
             for name in CSV_FILES:
                 path = out_dir / name
-                _atomic_write(path, render_csv(tables[name.removesuffix(".csv")]))
-                written.append(path)
+                staged.append((_stage(path, render_csv(tables[name.removesuffix(".csv")])), path))
         if "html" in formats:
             path = out_dir / "report.html"
-            _atomic_write(path, render_html(data, tables, generated_at).encode("utf-8"))
-            written.append(path)
+            html = render_html(data, tables, generated_at).encode("utf-8")
+            staged.append((_stage(path, html), path))
         if "xlsx" in formats:
             path = out_dir / "report.xlsx"
-            _atomic_write(path, render_xlsx(data, tables, generated_at))
-            written.append(path)
+            staged.append((_stage(path, render_xlsx(data, tables, generated_at)), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except OSError as exc:
         raise ReportError(
             f"cannot write reports in {out_dir}: {exc.strerror or exc}; check the folder's "
             "permissions and free space"
         ) from None
-    return written
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return [path for _, path in staged]
 
 
 def report_run(
@@ -613,6 +638,8 @@ def html_context(
                 "unchecked": analysis.unchecked(site),
                 "stale_columns": [c for c in site.columns if c.stale or c.blank][:10],
                 "more_columns": max(0, sum(1 for c in site.columns if c.stale or c.blank) - 10),
+                "broken": site.broken[:10],
+                "more_broken": max(0, len(site.broken) - 10),
                 "overdue": [t for t in site.threads if t.overdue][:10],
                 "more_overdue": max(0, sum(1 for t in site.threads if t.overdue) - 10),
             }
@@ -673,6 +700,7 @@ SHEETS: tuple[str, ...] = (
     "measurements",
     "columns",
     "threads",
+    "broken",
 )
 
 

@@ -80,6 +80,7 @@ from urllib.parse import urljoin, urlsplit
 from evalcrawler.facts import DatedItem, Link, PageFacts, Probe, SiteFacts, Thread
 from evalcrawler.scoring.results import (
     METRICS,
+    BrokenLink,
     ColumnResult,
     Measurement,
     SiteMetrics,
@@ -88,6 +89,8 @@ from evalcrawler.scoring.results import (
 )
 from evalcrawler.scoring.urls import internal_key, normalised
 from evalcrawler.urls import host_of
+
+MAX_LINKED_FROM = 20  # pages kept as evidence for each broken link target
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +160,7 @@ def compute_metrics(facts: SiteFacts, thresholds: Thresholds, as_of: date) -> Si
         values=values,
         columns=[c.result for c in ctx.column_rows],
         threads=[letter.result for letter in ctx.letters],
+        broken=ctx.broken_links,
     )
 
 
@@ -474,6 +478,37 @@ class MetricContext:
         """Checked targets whose fetch ended with status ≥ 400 or without a response."""
         fetched = self.fetch_status
         return [t for t in self.checked if fetched[t] == 0 or fetched[t] >= 400]
+
+    @cached_property
+    def broken_links(self) -> list[BrokenLink]:
+        """Each broken target with the pages that link to it: the evidence of broken_internal."""
+        broken = set(self.broken)
+        if not broken:
+            return []
+        sources: dict[str, list[str]] = {t: [] for t in self.broken}
+        for i, page in enumerate(self.site_pages):
+            for link in page.links:
+                key = self.key(link.url)
+                if key in broken:
+                    linked = sources[key]
+                    url = self.page_url(i)
+                    if len(linked) < MAX_LINKED_FROM and url not in linked:
+                        linked.append(url)
+        errors: dict[str, str] = {}
+        for record in [*self.facts.pages, *self.facts.checks]:
+            key = self.key(record.url)
+            if key in broken and record.error and key not in errors:
+                errors[key] = record.error
+        return [
+            BrokenLink(
+                url=target,
+                status=self.fetch_status[target],
+                error=errors.get(target),
+                linked_from=sources[target],
+                on_home=target in self.home_targets,
+            )
+            for target in self.broken
+        ]
 
     # ---------------------------------------------------------------- columns
 

@@ -118,6 +118,17 @@ class ThreadResult:
 
 
 @dataclass
+class BrokenLink:
+    """One row of broken.csv: a broken internal link target and the pages that link to it."""
+
+    url: str
+    status: int  # final status; 0 = no response
+    error: str | None
+    linked_from: list[str]  # fetched pages of the site that link to it (at most 20)
+    on_home: bool  # the home page links to it
+
+
+@dataclass
 class SiteMetrics:
     """Every catalogue metric of one site, plus the columns and letters behind them."""
 
@@ -125,6 +136,7 @@ class SiteMetrics:
     values: dict[str, Measurement]
     columns: list[ColumnResult] = field(default_factory=list)
     threads: list[ThreadResult] = field(default_factory=list)
+    broken: list[BrokenLink] = field(default_factory=list)
 
     def value(self, metric: str) -> Any:
         m = self.values.get(metric)

@@ -1,8 +1,8 @@
 """One crawl of the demo web per test session, shared by the tests that score and report it.
 
-The crawl runs once (in a child process, as in production) into a private SQLite database; the
-tests then re-score and re-report it without any network, which is what `evalcrawl score` and
-`evalcrawl report` do.
+The crawl runs once (in a child process, as in production) into a private SQLite database (a
+PostgreSQL one under ``EVALCRAWL_TEST_DB=postgresql://…``); the tests then re-score and
+re-report it without any network, which is what `evalcrawl score` and `evalcrawl report` do.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import yaml
 
 from evalcrawler import pipeline
 from evalcrawler.demo import demo_region, free_port
+from tests.databases import session_database
 
 
 def write_demo_region(folder: Path, port: int) -> Path:
@@ -36,7 +37,7 @@ class DemoCrawl:
 def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
     folder = tmp_path_factory.mktemp("demo-crawl")
     region_file = write_demo_region(folder, free_port(18700))
-    db_url = f"sqlite:///{folder / 'demo.db'}"
+    db_url = session_database(folder / "demo.db")
     outcome = pipeline.run(str(region_file), db_url=db_url, out=folder / "out")
     assert outcome.exit_code == 0, outcome.message
     return DemoCrawl(region_file, db_url, outcome.run_id, folder / "out")

@@ -135,7 +135,7 @@ def test_taiyuan_without_internet_marks_every_site_unreachable(tmp_path, cli_env
     assert {r["total"] for r in rows} == {""}
 
 
-def test_wheel_contains_rubrics_regions_and_templates(tmp_path):
+def test_wheel_contains_rubrics_regions_templates_and_migrations(tmp_path):
     proc = subprocess.run(
         [
             sys.executable,
@@ -164,8 +164,16 @@ def test_wheel_contains_rubrics_regions_and_templates(tmp_path):
         "evalcrawler/reports/templates/report.html.j2",
         "evalcrawler/spiders/site.py",
         "evalcrawler/scoring/engine.py",
+        "evalcrawler/db/migrations/env.py",
+        "evalcrawler/db/migrations/script.py.mako",
     ]:
         assert expected in names, expected
+    # Every schema revision ships, or an installed evalcrawl cannot upgrade a database.
+    versions = ROOT / "evalcrawler" / "db" / "migrations" / "versions"
+    revisions = sorted(p.name for p in versions.glob("[0-9]*.py"))
+    assert len(revisions) >= 2
+    for name in revisions:
+        assert f"evalcrawler/db/migrations/versions/{name}" in names, name
 
 
 def test_readme_demo_ranking_is_the_pinned_baseline():
@@ -173,7 +181,7 @@ def test_readme_demo_ranking_is_the_pinned_baseline():
     import json
 
     pinned = json.loads((ROOT / "tests" / "baselines" / "demo-gov2013.json").read_text("utf-8"))
-    block = README[README.index("rank  site_id   name_zh") : README.index("Wrote 9 files")]
+    block = README[README.index("rank  site_id   name_zh") : README.index("Wrote 10 files")]
     shown = {line.split()[1]: line.split() for line in block.splitlines()[1:]}
     assert set(shown) == set(pinned["scores"])
     for site_id, scores in pinned["scores"].items():

@@ -1,8 +1,9 @@
 """Golden outputs of the demo region: the CSV files and the HTML report, byte for byte.
 
 The demo web is frozen at its as-of date and the crawl is deterministic, so the report files of
-a demo run are too, except for two things that are normalised before the comparison: the port
-the test's demo web runs on (it is in every URL) and the measured response times (timings). The
+a demo run are too, except for three things that are normalised before the comparison: the port
+the test's demo web runs on (it is in every URL), the measured response times (timings) and the
+offsets of WARC records in evidence links (they depend on the order responses arrived in). The
 HTML is compared with its generation time fixed and its charts cut out (their layout depends on
 the fonts of the machine; a separate test checks the charts are deterministic on one machine).
 Regenerate with ``EVALCRAWL_UPDATE_GOLDEN=1`` and review the diff.
@@ -33,10 +34,13 @@ CSV_FILES = [
     "regional.csv",
     "columns.csv",
     "threads.csv",
+    "broken.csv",
     "findings.csv",
 ]
 TIMED_METRICS = {"home_response_ms"}
 TIMED_INDICATORS = {"T01b"}  # its value is the measured home page response time
+# Evidence links name WARC records as file#offset; offsets depend on the crawl's timing.
+WARC_OFFSET = re.compile(r"(\.warc\.gz)#\d+")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,7 @@ def demo_reports(demo_crawl, tmp_path_factory) -> tuple[Path, str]:
 
 
 def normalise_csv(name: str, text: str, port: str) -> str:
-    text = text.replace(f":{port}/", ":PORT/")
+    text = WARC_OFFSET.sub(r"\1#OFFSET", text.replace(f":{port}/", ":PORT/"))
     timed = {"measurements.csv": TIMED_METRICS, "indicators.csv": TIMED_INDICATORS}.get(name)
     if not timed:
         return text
@@ -65,7 +69,7 @@ def normalise_csv(name: str, text: str, port: str) -> str:
 
 
 def normalise_html(page: str, port: str) -> str:
-    page = page.replace(f":{port}/", ":PORT/")
+    page = WARC_OFFSET.sub(r"\1#OFFSET", page.replace(f":{port}/", ":PORT/"))
     page = re.sub(
         r'(<svg id="(chart-[a-z]+)"[^>]*>).*?</svg>', r'<svg id="\2"></svg>', page, flags=re.S
     )

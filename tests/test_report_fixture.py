@@ -26,6 +26,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from evalcrawler.db import make_engine, session_scope
@@ -37,7 +38,8 @@ from evalcrawler.db.models import (
     Site,
     SiteScore,
 )
-from evalcrawler.reports.data import load_report_data
+from evalcrawler.reports.data import ReportData, load_report_data
+from tests.databases import session_database
 
 GENERATED_AT = datetime(2026, 12, 1, 8, 0, 0, tzinfo=timezone.utc)
 SCRIPT = "<script>alert(1)</script>"
@@ -406,10 +408,14 @@ def populate(engine: Engine, year: int, *, superseded: bool = False) -> int:
         return run.id
 
 
-def build_db(path: Path) -> tuple[Engine, int]:
+def build_db(where: Path | str) -> tuple[Engine, int]:
     """A database with the 2025 and 2026 runs (plus a superseded 2025 run that must be
-    ignored); returns the engine and the 2026 run's id."""
-    engine = make_engine(f"sqlite:///{path}")
+    ignored); returns the engine and the 2026 run's id.
+
+    ``where`` is a database URL, or the path of a SQLite file (a PostgreSQL database instead
+    when EVALCRAWL_TEST_DB asks for one, see tests/databases.py)."""
+    url = where if isinstance(where, str) else session_database(where)
+    engine = make_engine(url)
     populate(engine, 2025, superseded=True)
     populate(engine, 2025)
     run_id = populate(engine, 2026)
@@ -420,8 +426,17 @@ def build_db(path: Path) -> tuple[Engine, int]:
 # Tests of the loader on this fixture
 
 
-def test_load_report_data_reads_what_was_stored(tmp_path: Path) -> None:
-    engine, run_id = build_db(tmp_path / "r.db")
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
+    """The report data as loaded from SQLite, to compare every database's with."""
+    engine, run_id = build_db(f"sqlite:///{tmp_path_factory.mktemp('ref') / 'r.db'}")
+    data = load_report_data(engine, run_id)
+    engine.dispose()
+    return data
+
+
+def test_load_report_data_reads_what_was_stored(db_url: str, reference: ReportData) -> None:
+    engine, run_id = build_db(db_url)
     data = load_report_data(engine, run_id)
     assert data.year == 2026
     assert data.region_name_zh == "太原市"
@@ -445,14 +460,15 @@ def test_load_report_data_reads_what_was_stored(tmp_path: Path) -> None:
     assert json.dumps(data.site("loufan").categories) == json.dumps(
         {"content": None, "function": None, "interaction": None, "feedback": None}
     )
+    # Every value of every site, every indicator and measurement as loaded from SQLite: the
+    # reports, which are functions of this object, are the same on every database.
+    assert data == reference
 
 
-def test_load_report_data_errors_say_what_to_do(tmp_path: Path) -> None:
-    import pytest
-
+def test_load_report_data_errors_say_what_to_do(db_url: str) -> None:
     from evalcrawler.errors import ReportError
 
-    engine, run_id = build_db(tmp_path / "r.db")
+    engine, run_id = build_db(db_url)
     with pytest.raises(ReportError, match=r"no run 99.*evalcrawl runs"):
         load_report_data(engine, 99)
     with pytest.raises(ReportError, match=r"no scores under rubric 'other'.*evalcrawl score"):

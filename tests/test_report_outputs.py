@@ -372,6 +372,7 @@ def test_xlsx_has_the_tables_and_is_deterministic(stored, tmp_path: Path) -> Non
         "measurements",
         "columns",
         "threads",
+        "broken",
         "rubric",
     ]
     assert workbook.properties.created == datetime(2026, 12, 1, 8, 0)

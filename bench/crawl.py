@@ -1,0 +1,858 @@
+"""Benchmark the crawler against its goals: politeness, throughput, peer tools, memory, scoring.
+
+Not a test (timings depend on the machine): run it and read the table. Everything happens on
+loopback: the synthetic web of ``bench/sites.py`` serves the sites, evalcrawl crawls them
+exactly as ``evalcrawl crawl`` does (``evalcrawler.crawl.crawl_run``: a child process, a SQLite
+database, robots.txt, probes, link checks, the evidence archive), and every figure is a ratio of
+two numbers measured in the same run.
+
+    .venv/bin/python bench/crawl.py              # the full bench, about 15 minutes on 2 cores
+    .venv/bin/python bench/crawl.py --quick      # about 3 minutes, smaller sizes (labelled)
+    .venv/bin/python bench/crawl.py --only throughput,peers
+    .venv/bin/python bench/crawl.py --json > bench.json   # the table goes to stderr
+
+Rows:
+
+* politeness floor: S sites × P pages with a per-host delay d (AutoThrottle off, so d is the
+  real floor; one request at a time per host). The server counts every request the crawl makes
+  to each host (pages, robots.txt, probes, the TLS handshake of the HTTPS probe, link checks);
+  the floor is (requests to the busiest host − 1) × d, the ratio wall time / floor, where wall
+  time is the whole ``crawl_run`` (child start-up included). Goal ≤ 1.2.
+* raw throughput: one site of N pages, delay 0, 8 requests per host, against
+  ``bench/bare_spider.py`` (a Scrapy spider that only follows links) under evalcrawl's own
+  Scrapy settings. Pages/s = 2xx HTML pages / wall time of the whole child process; each is run
+  ``repeats`` times, alternating, and the best run counts (other work on the machine only ever
+  slows a run down). Goal ≥ 0.7.
+* peers: LinkChecker (its per-host throttle lifted: the server sends the ``LinkChecker`` header
+  and the config asks for 10⁶ requests/s, 8 threads) and ``wget --spider -r -l inf`` on the
+  same site; ratio = evalcrawl's wall time / the peer's. Goal < 1 (faster than both). A missing
+  tool is reported as such (``apt-get install -y linkchecker wget``).
+* memory: peak RSS (VmHWM) of the crawl's child process over a crawl of sites × pages pages
+  (delay 0); ratio = peak / 500 MB.
+* distributed: demo-sized sites (100 pages) × 200 crawled through Celery (``evalcrawl
+  worker``, Redis broker, PostgreSQL store) by one worker, then by two; ratio = wall time with
+  two / with one (``bench/distributed.py``; needs Redis and PostgreSQL).
+* scoring: a SQLite database of stored pages written by the crawler's own writer
+  (``DatabasePipeline``) from facts extracted from the synthetic web, then ``pipeline.score``
+  timed as ``evalcrawl score`` runs it (load the facts, score, store the scores), in a child
+  process; ratio = seconds / 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("EVALCRAWL_ALLOW_NETS", "127.0.0.0/8")  # never leave loopback
+os.environ.pop("EVALCRAWL_DB", None)
+
+from sites import Site, WebServer, loadtest  # bench/ is the script's folder: on sys.path
+
+from evalcrawler.config import CrawlSettings, Region
+
+HERE = Path(__file__).resolve().parent
+MB = 1024 * 1024
+MEMORY_GOAL_MB = 500
+SCORE_GOAL_S = 60.0
+RATES: list[tuple[str, float]] = []  # (tool, requests/s) of every crawl measured
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    label: str
+    polite_sites: tuple[int, ...]
+    polite_pages: int
+    polite_delay: float
+    tp_pages: int
+    repeats: int
+    mem_sites: int
+    mem_pages: int
+    score_sites: int
+    score_pages: int
+    dist_sites: int
+
+
+FULL = Sizes("full", (1, 10, 50, 200), 20, 1.0, 2000, 2, 20, 2500, 20, 5000, 200)
+QUICK = Sizes("quick", (1, 10, 50), 8, 0.5, 500, 1, 5, 600, 10, 1000, 16)
+SECTIONS = ("server", "politeness", "throughput", "peers", "memory", "score", "distributed")
+
+
+@dataclasses.dataclass
+class Row:
+    measure: str
+    evalcrawl: str
+    baseline: str
+    ratio: float | None
+    goal: str
+    met: bool | None
+    detail: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+MAX_LOAD: float | None = None  # --max-load: wait for a quieter machine before each timing
+
+
+def quiet() -> str:
+    """Wait (at most 20 minutes) until the 1-minute load average is at most ``MAX_LOAD``."""
+    if MAX_LOAD is None:
+        return loadavg()
+    deadline = time.monotonic() + 1200
+    waited = False
+    while float(loadavg()) > MAX_LOAD and time.monotonic() < deadline:
+        if not waited:
+            say(f"  waiting for the load average ({loadavg()}) to fall to {MAX_LOAD} ...")
+            waited = True
+        time.sleep(10)
+    return loadavg()
+
+
+# ------------------------------------------------------------------ evalcrawl crawls
+
+
+def region_for(urls: list[str], prefix: str) -> Region:
+    return Region.model_validate(
+        {
+            "id": prefix,
+            "name": f"bench {prefix}",
+            "sites": [
+                {"id": f"{prefix}{i}", "name_zh": f"测试{i}县人民政府", "level": "county", "url": u}
+                for i, u in enumerate(urls)
+            ],
+        }
+    )
+
+
+def crawl_settings(region: Region, **flags: Any) -> CrawlSettings:
+    """The settings ``evalcrawl crawl`` would use (default rubric's keywords and thresholds)."""
+    from evalcrawler.pipeline import crawl_settings_for
+    from evalcrawler.scoring.rubric import load_rubric
+
+    return crawl_settings_for(region, load_rubric("gov2013"), allow_nets=["127.0.0.0/8"], **flags)
+
+
+class PeakRss:
+    """Poll the VmHWM (peak RSS) of this process's ``crawl-worker`` child while it runs."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self.pid: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _find(self) -> int | None:
+        me = str(os.getpid())
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                ppid = stat.rsplit(")", 1)[1].split()[1]
+                if ppid == me and b"crawl-worker" in (entry / "cmdline").read_bytes():
+                    return int(entry.name)
+        return None
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.2):
+            if self.pid is None:
+                self.pid = self._find()
+                continue
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_evalcrawl(
+    urls: list[str], workdir: Path, name: str, *, measure_memory: bool = False, **flags: Any
+) -> dict[str, Any]:
+    """Crawl the sites at ``urls`` as ``evalcrawl crawl`` does; time it, count what it stored."""
+    from sqlalchemy import func, select
+
+    from evalcrawler.crawl import crawl_run
+    from evalcrawler.db import make_engine, session_scope
+    from evalcrawler.db.models import LinkCheck, Page
+    from evalcrawler.db.models import Site as SiteRow
+    from evalcrawler.pipeline import prepare_run
+    from evalcrawler.scoring.rubric import load_rubric
+
+    folder = workdir / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    db_url = f"sqlite:///{folder / 'bench.db'}"
+    region = region_for(urls, "s")
+    settings = crawl_settings(region, **flags)
+    run_id = prepare_run(
+        region,
+        year=date.today().year,
+        rubric=load_rubric("gov2013"),
+        db_url=db_url,
+        as_of=None,
+        crawl=settings,
+        fresh=False,
+    )
+    load = quiet()
+    cpu = child_cpu()
+    with PeakRss() if measure_memory else contextlib.nullcontext() as peak:
+        started = time.monotonic()
+        crawl_run(run_id, db_url, log_file=folder / "crawl.log")
+        wall = time.monotonic() - started
+    cpu = child_cpu() - cpu
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        ok = Page.status.between(200, 299) & Page.is_html.is_(True)
+        pages = session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id, ok))
+        stored = session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id))
+        checks = session.scalar(select(func.count(LinkCheck.id)).where(LinkCheck.run_id == run_id))
+        states = dict(
+            session.execute(
+                select(SiteRow.status, func.count(SiteRow.id))
+                .where(SiteRow.run_id == run_id)
+                .group_by(SiteRow.status)
+            ).all()
+        )
+    engine.dispose()
+    out = {
+        "wall_s": round(wall, 2),
+        "child_cpu_s": round(cpu, 2),
+        "pages_2xx": pages or 0,
+        "pages_stored": stored or 0,
+        "checks": checks or 0,
+        "site_status": {str(k): v for k, v in states.items()},
+        "loadavg_at_start": load,
+        "workdir": str(folder),
+    }
+    if measure_memory and peak is not None:
+        out["peak_rss_mb"] = round(peak.peak_kb / 1024, 1)
+    return out
+
+
+def host_requests(stats: dict[str, Any], urls: list[str]) -> dict[str, dict[str, Any]]:
+    from urllib.parse import urlsplit
+
+    hosts = {urlsplit(u).hostname for u in urls}
+    return {h: v for h, v in stats["hosts"].items() if h in hosts}
+
+
+# ------------------------------------------------------------------ sections
+
+
+def section_server(sizes: Sizes) -> dict[str, Any]:
+    with WebServer(1, sizes.tp_pages, first="127.0.1.250") as web:
+        loadtest(web.urls[0], sizes.tp_pages, 1.0, 8)  # warm the page cache
+        return loadtest(web.urls[0], sizes.tp_pages, 3.0, 8)
+
+
+def section_politeness(sizes: Sizes, workdir: Path) -> list[Row]:
+    rows = []
+    d = sizes.polite_delay
+    with WebServer(max(sizes.polite_sites), sizes.polite_pages, first="127.0.1.1") as web:
+        for s in sizes.polite_sites:
+            urls = web.urls[:s]
+            web.reset()
+            say(f"politeness: {s} sites × {sizes.polite_pages} pages, delay {d} s ...")
+            result = run_evalcrawl(
+                urls,
+                workdir,
+                f"polite-{s}",
+                delay=d,
+                per_host=1,
+                autothrottle=False,
+                max_pages=sizes.polite_pages + 50,
+            )
+            hosts = host_requests(web.stats(), urls)
+            counts = [h["requests"] for h in hosts.values()]
+            busiest = max(counts, default=0)
+            floor = max(busiest - 1, 1) * d
+            gaps = [h["min_gap"] for h in hosts.values() if h["min_gap"] is not None]
+            closest = min(
+                (h for h in hosts.values() if h["min_gap"] is not None),
+                key=lambda h: h["min_gap"],
+                default=None,
+            )
+            first = min((h["first"] for h in hosts.values()), default=0.0)
+            last = max((h["last"] for h in hosts.values()), default=0.0)
+            ratio = result["wall_s"] / floor
+            result.update(
+                requests_per_host_max=busiest,
+                requests_per_host_min=min(counts, default=0),
+                requests_total=sum(counts),
+                methods=_sum_counters(h["methods"] for h in hosts.values()),
+                min_gap_s=round(min(gaps), 3) if gaps else None,
+                min_gap_between=closest["min_gap_between"] if closest else None,
+                politeness_kept=bool(gaps) and min(gaps) >= d * 0.95,
+                request_span_s=round(last - first, 2),
+                floor_s=floor,
+                sites_crawled=len(hosts),
+            )
+            rows.append(
+                Row(
+                    f"politeness: {s} site{'s' if s > 1 else ''} × {sizes.polite_pages} p, "
+                    f"d={d:g} s (wall/floor)",
+                    f"{result['wall_s']:.1f} s",
+                    f"{floor:.1f} s ({busiest} req/host)",
+                    ratio,
+                    "≤ 1.2",
+                    ratio <= 1.2,
+                    result,
+                )
+            )
+            say(f"  wall {result['wall_s']:.1f} s, floor {floor:.1f} s, ratio {ratio:.2f}")
+    return rows
+
+
+def _sum_counters(items: Iterator[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for item in items:
+        for k, v in item.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def bare_settings(workdir: Path) -> Path:
+    """evalcrawl's Scrapy settings for this crawl, minus its own pipeline and middlewares."""
+    from evalcrawler.crawl import scrapy_settings
+
+    region = region_for(["http://127.0.0.1/"], "x")
+    cs = crawl_settings(region, delay=0.0, per_host=8)
+    settings = scrapy_settings(
+        cs, db_url="sqlite://", run_id=0, n_sites=1, log_file=str(workdir / "bare.log")
+    )
+    for key in list(settings):
+        if key.startswith("EVALCRAWL_") or key in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES"):
+            del settings[key]
+    path = workdir / "bare-settings.json"
+    path.write_text(json.dumps(settings, indent=1))
+    return path
+
+
+def run_bare(url: str, workdir: Path, settings: Path) -> dict[str, Any]:
+    result_file = workdir / "bare-result.json"
+    load = quiet()
+    cpu = child_cpu()
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "bare_spider.py"), url, str(settings), str(result_file)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise RuntimeError(f"the bare spider failed (exit {proc.returncode}): {tail}")
+    wall = time.monotonic() - started
+    result = json.loads(result_file.read_text())
+    return {
+        "wall_s": round(wall, 2),
+        "child_cpu_s": round(child_cpu() - cpu, 2),
+        "pages_2xx": result["pages"],
+        "requests": result["requests"],
+        "loadavg_at_start": load,
+    }
+
+
+def timed_tool(cmd: list[str], cwd: Path, ok_codes: tuple[int, ...]) -> dict[str, Any]:
+    load = quiet()
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if proc.returncode not in ok_codes:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {' | '.join(tail)}")
+    return {"wall_s": round(wall, 2), "exit_code": proc.returncode, "loadavg_at_start": load}
+
+
+def run_linkchecker(url: str, workdir: Path) -> dict[str, Any]:
+    config = workdir / "linkcheckerrc"
+    # LinkChecker honours more than 10 requests/s only for servers that send a "LinkChecker"
+    # header (bench/sites.py does); then this limit applies.
+    config.write_text("[checking]\nthreads=8\nmaxrequestspersecond=1000000\n")
+    config.chmod(0o644)  # run as root, LinkChecker drops privileges to nobody
+    cmd = ["linkchecker", "-f", str(config), "-t", "8", "--no-status", "-o", "none", url]
+    return timed_tool(cmd, Path(tempfile.gettempdir()), (0, 1))  # 1: broken links found
+
+
+def run_wget(url: str, workdir: Path) -> dict[str, Any]:
+    folder = workdir / "wget"
+    folder.mkdir(exist_ok=True)
+    cmd = ["wget", "--spider", "-r", "-l", "inf", "--no-verbose", "-P", str(folder), url]
+    return timed_tool(cmd, folder, (0, 8))  # 8: the server answered some URL with an error
+
+
+def section_throughput(sizes: Sizes, workdir: Path, peers: bool, throughput: bool) -> list[Row]:
+    rows: list[Row] = []
+    settings = bare_settings(workdir)
+    runs: dict[str, list[dict[str, Any]]] = {"evalcrawl": [], "bare": [], "linkchecker": []}
+    runs["wget"] = []
+    tools = {"linkchecker": shutil.which("linkchecker"), "wget": shutil.which("wget")}
+    with WebServer(1, sizes.tp_pages, first="127.0.2.1") as web:
+        url = web.urls[0]
+        for rep in range(sizes.repeats):
+            say(f"throughput: evalcrawl on 1 site × {sizes.tp_pages} pages (run {rep + 1}) ...")
+            web.reset()
+            r = run_evalcrawl(
+                [url], workdir, f"throughput-{rep}", delay=0.0, per_host=8,
+                max_pages=sizes.tp_pages + 100,
+            )  # fmt: skip
+            r["requests"] = sum(h["requests"] for h in web.stats()["hosts"].values())
+            RATES.append(("evalcrawl", r["requests"] / r["wall_s"]))
+            runs["evalcrawl"].append(r)
+            say(f"  {r['pages_2xx']} pages in {r['wall_s']:.1f} s ({r['requests']} requests)")
+            if throughput:
+                say(f"throughput: bare Scrapy spider (run {rep + 1}) ...")
+                b = run_bare(url, workdir, settings)
+                RATES.append(("bare Scrapy", b["requests"] / b["wall_s"]))
+                runs["bare"].append(b)
+                say(f"  {b['pages_2xx']} pages in {b['wall_s']:.1f} s ({b['requests']} requests)")
+            if peers:
+                for tool, runner in (("linkchecker", run_linkchecker), ("wget", run_wget)):
+                    if not tools[tool]:
+                        continue
+                    say(f"peers: {tool} (run {rep + 1}) ...")
+                    web.reset()
+                    p = runner(url, workdir)
+                    p["requests"] = sum(h["requests"] for h in web.stats()["hosts"].values())
+                    RATES.append((tool, p["requests"] / p["wall_s"]))
+                    runs[tool].append(p)
+                    say(f"  {p['wall_s']:.1f} s ({p['requests']} requests)")
+    ours = min(runs["evalcrawl"], key=lambda r: r["wall_s"])
+    rate = ours["pages_2xx"] / ours["wall_s"]
+    if throughput:
+        bare = min(runs["bare"], key=lambda r: r["wall_s"])
+        bare_rate = bare["pages_2xx"] / bare["wall_s"]
+        ratio = rate / bare_rate
+        cpu_ratio = (bare["child_cpu_s"] / bare["pages_2xx"]) / (
+            ours["child_cpu_s"] / ours["pages_2xx"]
+        )
+        rows.append(
+            Row(
+                f"raw throughput: 1 site × {sizes.tp_pages} p, 8/host, d=0 (pages/s)",
+                f"{rate:.0f} pages/s",
+                f"{bare_rate:.0f} pages/s (bare Scrapy)",
+                ratio,
+                "≥ 0.7",
+                ratio >= 0.7,
+                {"evalcrawl": runs["evalcrawl"], "bare": runs["bare"], "cpu_ratio": cpu_ratio},
+            )
+        )
+    if peers:
+        for tool in ("linkchecker", "wget"):
+            if not tools[tool]:
+                rows.append(
+                    Row(
+                        f"vs {tool}: same site (wall time)",
+                        f"{ours['wall_s']:.1f} s",
+                        f"{tool} not installed",
+                        None,
+                        "< 1 (faster)",
+                        None,
+                        {"install": f"apt-get install -y {tool}"},
+                    )
+                )
+                continue
+            best = min(runs[tool], key=lambda r: r["wall_s"])
+            ratio = ours["wall_s"] / best["wall_s"]
+            label = "linkchecker -t 8, throttle lifted" if tool == "linkchecker" else tool
+            rows.append(
+                Row(
+                    f"vs {label}: same site (wall time)",
+                    f"{ours['wall_s']:.1f} s",
+                    f"{best['wall_s']:.1f} s ({best['requests']} req)",
+                    ratio,
+                    "< 1 (faster)",
+                    ratio < 1,
+                    {"evalcrawl": ours, tool: runs[tool]},
+                )
+            )
+    return rows
+
+
+def section_memory(sizes: Sizes, workdir: Path) -> Row:
+    total = sizes.mem_sites * sizes.mem_pages
+    with WebServer(sizes.mem_sites, sizes.mem_pages, first="127.0.3.1") as web:
+        say(f"memory: {sizes.mem_sites} sites × {sizes.mem_pages} pages, delay 0 ...")
+        result = run_evalcrawl(
+            web.urls, workdir, "memory", measure_memory=True, delay=0.0,
+            max_pages=sizes.mem_pages + 100,
+        )  # fmt: skip
+        result["requests"] = sum(h["requests"] for h in web.stats()["hosts"].values())
+    peak = result["peak_rss_mb"]
+    say(
+        f"  {result['pages_2xx']} pages in {result['wall_s']:.0f} s "
+        f"({result['pages_2xx'] / result['wall_s']:.0f} pages/s), peak RSS {peak:.0f} MB"
+    )
+    ratio = peak / MEMORY_GOAL_MB
+    return Row(
+        f"peak memory: crawl of {total:,} pages ({sizes.mem_sites} sites)",
+        f"{peak:.0f} MB",
+        f"{MEMORY_GOAL_MB} MB (goal)",
+        ratio,
+        "< 1",
+        ratio < 1,
+        result,
+    )
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def build_score_db(db_url: str, sites: int, pages: int) -> int:
+    """A crawled-looking run: ``sites`` × ``pages`` pages written by the crawler's own writer.
+
+    The facts are extracted (``extract_page``) once from a synthetic site of ``pages`` pages
+    and re-hosted for every site; checks and probes are what the crawl records for that web.
+    """
+    from evalcrawler.db import make_engine, session_scope, store
+    from evalcrawler.db.models import Run
+    from evalcrawler.facts import DatedItem, Link, LinkCheck, PageFacts, Probe
+    from evalcrawler.pipeline import prepare_run
+    from evalcrawler.scoring.rubric import load_rubric
+    from evalcrawler.spiders.extract import extract_page
+    from evalcrawler.spiders.pipelines import DatabasePipeline
+
+    today = date.today()
+    template = Site(0, pages, today)
+    base = "http://127.0.9.1:8000"
+    head = {"content-type": "text/html; charset=utf-8"}
+    facts: list[PageFacts] = []
+    for n in range(pages):
+        f = extract_page(base + template.path(n), template.render(n), head, 200, fetched=today)
+        f.is_home, f.depth = n == 0, len(template.path(n).split("/")) - 2
+        facts.append(f)
+        if n and not template.is_column(n) and n % 50 == 0:
+            path = f"/col{template.parent(n)}/old/{n}.html"
+            status, _, body = template.respond("GET", path)
+            facts.append(extract_page(base + path, body, head, status, fetched=today))
+    attachments = [
+        (f"/files/{n}{'x' if n % 120 == 0 else ''}.pdf", 404 if n % 120 == 0 else 200)
+        for n in range(1, pages)
+        if not template.is_column(n) and n % 3 == 0
+    ]
+    urls = [f"http://127.0.9.{k + 1}:8000/" for k in range(sites)]
+    region = region_for(urls, "s")
+    run_id = prepare_run(
+        region,
+        year=today.year,
+        rubric=load_rubric("gov2013"),
+        db_url=db_url,
+        as_of=None,
+        crawl=crawl_settings(region),
+        fresh=False,
+    )
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.crawl_date = today
+        pks = [spec["pk"] for spec in store.site_specs(session, run)]
+    writer = DatabasePipeline(db_url, run_id, 200, 1.0)
+    writer.engine = engine
+    now = datetime.now()
+    for k, pk in enumerate(pks):
+        host = f"http://127.0.9.{k + 1}:8000"
+
+        def move(url: str | None, host: str = host) -> str | None:
+            return host + url[len(base) :] if url and url.startswith(base) else url
+
+        items: list[dict[str, Any]] = []
+        for f in facts:
+            page = dataclasses.replace(
+                f,
+                url=move(f.url),
+                final_url=move(f.final_url),
+                links=[Link(move(x.url), x.text, x.nav, x.pager) for x in f.links],  # type: ignore[arg-type]
+                items=[DatedItem(x.title, move(x.url), x.date, x.raw) for x in f.items],
+                dated_links=[DatedItem(x.title, move(x.url), x.date, x.raw) for x in f.dated_links],
+                forms=[dataclasses.replace(x, action=move(x.action)) for x in f.forms],  # type: ignore[arg-type]
+                fetched_at=now,
+            )
+            items.append({"type": "page", "facts": page, "site_pk": pk})
+        for path, status in attachments:
+            check = LinkCheck(host + path, status, None, host + path, "HEAD", "application/pdf")
+            items.append({"type": "check", "check": check, "site_pk": pk})
+        probes = [Probe("home", host + "/", 200, elapsed_ms=2.0 + s, seq=s) for s in range(5)]
+        probes += [
+            Probe("https", host.replace("http:", "https:") + "/", 0, error="TLS failed"),
+            Probe("tls", host.replace("http:", "https:") + "/", ok=False, error="no HTTPS"),
+            Probe("http_redirect", host + "/", 200, final_url=host + "/"),
+            Probe("robots", host + "/robots.txt", 200),
+            Probe("sitemap", host + "/sitemap.xml", 404),
+            Probe("soft404", host + "/evalcrawl-check-no-such-page.html", 404),
+            Probe("search", host + "/search?q=政府", 200, detail={"query": "政府", "links": []}),
+            Probe("dns", host + "/", ok=None, detail={"reason": "bench"}),
+        ]
+        items += [{"type": "probe", "probe": p, "site_pk": pk} for p in probes]
+        items.append(
+            {"type": "site", "site_pk": pk, "status": "measured", "reason": None,
+             "home_url": host + "/"}
+        )  # fmt: skip
+        for i in range(0, len(items), 200):
+            writer._write(items[i : i + 200])
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.status = "crawled"
+    engine.dispose()
+    return run_id
+
+
+SCORE_TIMEOUT_S = 900.0  # a scoring slower than this is stopped and reported as "> …"
+
+
+def score_child(db_url: str, run_id: int) -> None:
+    """In a child process: time ``pipeline.score`` and print seconds and peak RSS as JSON."""
+    from evalcrawler.db import make_engine
+    from evalcrawler.pipeline import score
+
+    engine = make_engine(db_url)
+    started = time.monotonic()
+    score(engine, run_id, "gov2013")
+    seconds = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1)}))
+
+
+def section_score(sizes: Sizes, workdir: Path) -> Row:
+    total = sizes.score_sites * sizes.score_pages
+    folder = workdir / "score"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    db_url = f"sqlite:///{folder / 'score.db'}"
+    say(f"scoring: writing {total:,} stored pages ({sizes.score_sites} sites) ...")
+    started = time.monotonic()
+    run_id = build_score_db(db_url, sizes.score_sites, sizes.score_pages)
+    build_s = time.monotonic() - started
+    say(f"  written in {build_s:.0f} s; scoring (load + score + store) ...")
+    db_mb = round(Path(db_url[len("sqlite:///") :]).stat().st_size / MB)
+    load = quiet()
+    try:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--score-child", db_url, str(run_id)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=SCORE_TIMEOUT_S,
+        )
+    except subprocess.CalledProcessError as exc:
+        tail = " | ".join((exc.stderr or "").strip().splitlines()[-3:])
+        raise RuntimeError(f"the scoring child failed (exit {exc.returncode}): {tail}") from None
+    except subprocess.TimeoutExpired:
+        result = {"seconds": None, "timeout_s": SCORE_TIMEOUT_S, "build_s": round(build_s, 1)}
+        say(f"  stopped after {SCORE_TIMEOUT_S:.0f} s")
+        return Row(
+            f"score {total:,} stored pages (load + score + store)",
+            f"> {SCORE_TIMEOUT_S:.0f} s (stopped)",
+            f"{SCORE_GOAL_S:.0f} s (goal)",
+            SCORE_TIMEOUT_S / SCORE_GOAL_S,
+            "< 1",
+            False,
+            result,
+        )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result.update(build_s=round(build_s, 1), db_mb=db_mb, loadavg_at_start=load)
+    say(f"  scored in {result['seconds']:.1f} s (peak RSS {result['peak_rss_mb']:.0f} MB)")
+    ratio = result["seconds"] / SCORE_GOAL_S
+    return Row(
+        f"score {total:,} stored pages (load + score + store)",
+        f"{result['seconds']:.1f} s",
+        f"{SCORE_GOAL_S:.0f} s (goal)",
+        ratio,
+        "< 1",
+        ratio < 1,
+        result,
+    )
+
+
+def section_distributed(sizes: Sizes, workdir: Path) -> Row:
+    """Demo-sized sites on one Celery worker against two (``bench/distributed.py``)."""
+    from distributed import distributed_row
+
+    return Row(**distributed_row(workdir, sites=sizes.dist_sites))
+
+
+# ------------------------------------------------------------------ output
+
+
+def table(rows: list[Row]) -> str:
+    head = ["measure", "evalcrawl", "baseline", "ratio", "goal", "met?"]
+    body = [
+        [
+            r.measure,
+            r.evalcrawl,
+            r.baseline,
+            "—" if r.ratio is None else f"{r.ratio:.2f}",
+            r.goal,
+            "n/a" if r.met is None else ("yes" if r.met else "NO"),
+        ]
+        for r in rows
+    ]
+    widths = [max(_width(x) for x in col) for col in zip(head, *body, strict=False)]
+
+    def line(cells: list[str]) -> str:
+        padded = (c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(head), rule, *(line(b) for b in body)])
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def loadavg() -> str:
+    """The 1-minute load average: other work on the machine slows every figure down."""
+    with contextlib.suppress(OSError):
+        return Path("/proc/loadavg").read_text().split()[0]
+    return "?"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / MB:.0f} GB RAM"
+    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, about 3 minutes")
+    parser.add_argument("--only", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout (table: stderr)")
+    parser.add_argument("--polite", help="site counts of the politeness rows (default 1,10,50,200)")
+    parser.add_argument(
+        "--max-load",
+        type=float,
+        help="before each timed run, wait until the 1-minute load average is at most this",
+    )
+    parser.add_argument("--workdir", help="keep databases and logs here (default: a temp dir)")
+    parser.add_argument("--score-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.score_child:
+        score_child(args.score_child[0], int(args.score_child[1]))
+        return
+    global MAX_LOAD
+    MAX_LOAD = args.max_load
+    sizes = QUICK if args.quick else FULL
+    if args.polite:
+        counts = tuple(int(x) for x in args.polite.split(","))
+        sizes = dataclasses.replace(sizes, polite_sites=counts)
+    only = set(SECTIONS if not args.only else args.only.split(","))
+    unknown = only - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    started = time.monotonic()
+    load_before = loadavg()
+    with contextlib.ExitStack() as stack:
+        if args.workdir:
+            workdir = Path(args.workdir).resolve()
+            workdir.mkdir(parents=True, exist_ok=True)
+        else:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecbench-")))
+        rows = run_sections(sizes, only, workdir)
+    elapsed = time.monotonic() - started
+    load_after = loadavg()
+    title = (
+        f"evalcrawl bench ({sizes.label}"
+        f"{': smaller sizes than the goals name' if args.quick else ''}), "
+        f"{date.today().isoformat()}, {machine()}, {elapsed / 60:.1f} min, "
+        f"load average {load_before} before, {load_after} after"
+    )
+    text = f"{title}\n\n{table(rows)}\n"
+    if args.json:
+        print(text, file=sys.stderr)
+        doc = {
+            "title": title,
+            "mode": sizes.label,
+            "sizes": dataclasses.asdict(sizes),
+            "date": date.today().isoformat(),
+            "machine": machine(),
+            "elapsed_s": round(elapsed, 1),
+            "loadavg_1min": [load_before, load_after],
+            "rows": [dataclasses.asdict(r) for r in rows],
+        }
+        print(json.dumps(doc, indent=1, ensure_ascii=False, default=str))
+    else:
+        print(text)
+
+
+def run_sections(sizes: Sizes, only: set[str], workdir: Path) -> list[Row]:
+    rows: list[Row] = []
+    if "server" in only:
+        say("server: its own max rate with a trivial 8-connection client ...")
+        server = section_server(sizes)
+        say(f"  {server['pages_per_s']:.0f} pages/s of {server['mean_kb']} KB")
+    steps: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("politeness", lambda: section_politeness(sizes, workdir)),
+        (
+            "throughput",
+            lambda: section_throughput(sizes, workdir, "peers" in only, "throughput" in only),
+        ),
+        ("memory", lambda: [section_memory(sizes, workdir)]),
+        ("score", lambda: [section_score(sizes, workdir)]),
+        ("distributed", lambda: [section_distributed(sizes, workdir)]),
+    ]
+    for name, step in steps:
+        if name in only or (name == "throughput" and "peers" in only):
+            rows += step()
+    if "server" in only:
+        tool, fastest = max(RATES, key=lambda x: x[1], default=("", 0.0))
+        ratio = fastest / server["pages_per_s"] if fastest else None
+        server["fastest_client"] = {"tool": tool, "requests_per_s": round(fastest, 1)}
+        rows.insert(
+            0,
+            Row(
+                "synthetic server: fastest client's req/s / server's max rate",
+                f"{fastest:.0f} req/s ({tool})" if fastest else "—",
+                f"{server['pages_per_s']:.0f} pages/s (trivial client)",
+                ratio,
+                "< 0.2 (not the bottleneck)",
+                None if ratio is None else ratio < 0.2,
+                server,
+            ),
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main()
