@@ -34,8 +34,9 @@ Rows:
   two / with one (``bench/distributed.py``; needs Redis and PostgreSQL).
 * scoring: a SQLite database of stored pages written by the crawler's own writer
   (``DatabasePipeline``) from facts extracted from the synthetic web, then ``pipeline.score``
-  timed as ``evalcrawl score`` runs it (load the facts, score, store the scores), in a child
-  process; ratio = seconds / 60 s.
+  timed as ``evalcrawl score`` runs it (load the facts, score, store the scores; a run this
+  large is scored by one process per core, ``evalcrawler.scorepool``), in a child process;
+  ratio = seconds / 60 s.
 """
 
 from __future__ import annotations
@@ -639,7 +640,16 @@ def score_child(db_url: str, run_id: int) -> None:
     score(engine, run_id, "gov2013")
     seconds = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1)}))
+    pool = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest one
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "peak_rss_mb": round(peak, 1),
+                "pool_process_peak_rss_mb": round(pool, 1),
+            }
+        )
+    )
 
 
 def section_score(sizes: Sizes, workdir: Path) -> Row:

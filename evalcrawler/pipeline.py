@@ -259,7 +259,7 @@ def score(
 
 def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any) -> date:
     """Score the run and store the scores in one transaction (all of them, or none)."""
-    from evalcrawler.scoring.engine import score_sites
+    from evalcrawler.scorepool import score_run_sites
 
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
@@ -268,9 +268,9 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
                 f"run {run_id} has not finished crawling (status {run.status}); run "
                 f"`evalcrawl run --region {run.region_id} --year {run.year}` to finish it"
             )
-        facts = store.load_site_facts(session, run)
         as_of = run.as_of or run.crawl_date or date.today()
-        results = score_sites(rubric, facts, as_of, manual=manual)
+        # One site's pages in memory at a time (per process): a province is scored as it is read.
+        results = score_run_sites(engine, session, run, rubric, as_of, manual)
         store.save_scores(
             session,
             run,

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, TypeVar
 from urllib.parse import urljoin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -324,6 +324,17 @@ class Comparator(BaseModel):
 # ---------------------------------------------------------------------------- the context
 
 
+class Occurrence(NamedTuple):
+    """Where a text occurs: the page's place among the pages looked at, the text's place
+    among that page's texts of one source, its evidence URL and date, and the page."""
+
+    page_no: int
+    pos: int
+    url: str
+    day: date | None
+    page: PageFacts
+
+
 class DetectContext:
     """What the detectors of one site share: facts, metrics, thresholds and the as-of date,
     plus derived data computed once (the site's pages, the fetch status of every URL)."""
@@ -335,21 +346,25 @@ class DetectContext:
         self.metrics = metrics
         self.thresholds = thresholds
         self.as_of = _day(as_of)
-        self._cache: dict[int, tuple[DetectorConfig, Detection]] = {}
+        self._cache: dict[str, Detection] = {}
+        self._texts: dict[tuple[str, str, str], dict[str, list[Occurrence]]] = {}
 
     def detect(self, config: DetectorConfig) -> Detection:
-        """Run a detector (once per site); an error becomes a not-measured value, logged."""
-        cached = self._cache.get(id(config))
-        # The config is kept with its result: an id can be reused once an object is freed.
-        if cached is not None and cached[0] is config:
-            return cached[1]
+        """Run a detector (once per site); an error becomes a not-measured value, logged.
+
+        Equal configurations share one result: a measure that a rubric reuses (a YAML anchor,
+        or the same measure inside a ratio) is computed once per site."""
+        key = f"{type(config).__name__}:{config.model_dump_json(by_alias=True)}"
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         try:
             result = config.detect(self)
         except Exception as exc:
             # A malformed stored fact must not stop the scoring of a whole region.
             logger.exception("detector %s failed on site %s", config.detector, self.facts.site_id)
             result = Detection(None, reason=f"error while detecting: {exc!r}")
-        self._cache[id(config)] = (config, result)
+        self._cache[key] = result
         return result
 
     # ------------------------------------------------------------------ URLs and pages
@@ -411,6 +426,15 @@ class DetectContext:
                     index.setdefault(key, page)
         return index
 
+    @cached_property
+    def site_items(self) -> list[tuple[PageFacts, DatedItem, str]]:
+        """Every dated item of the site's pages with its case-folded title, in page order."""
+        return [
+            (page, item, item.title.casefold())
+            for page in self.site_pages
+            for item in _page_items(page)
+        ]
+
     def page_url(self, page: PageFacts) -> str:
         return page.final_url or page.url
 
@@ -434,6 +458,23 @@ class DetectContext:
             words = [w.casefold() for w in _flat(select)]
             pages = [p for p in pages if _page_matches(p, words)]
         return pages, None
+
+    def texts(
+        self, scope: str, select: KeywordList | None, source: str
+    ) -> dict[str, list[Occurrence]]:
+        """Each distinct text of one source of the pages a detector looks at, with where it
+        occurs, in page order: built once per site, so that a detector matches each text once
+        (navigation repeats the same link texts on every page)."""
+        key = (scope, repr(select), source)
+        index = self._texts.get(key)
+        if index is None:
+            pages, _ = self.pages(scope, select)
+            index = {}
+            for n, page in enumerate(pages or []):
+                for pos, (url, text, day) in enumerate(_texts(self, page, source)):
+                    index.setdefault(text, []).append(Occurrence(n, pos, url, day, page))
+            self._texts[key] = index
+        return index
 
     @cached_property
     def fetch_status(self) -> dict[str, int]:
@@ -619,27 +660,33 @@ class Keywords(_TextSearch):
         excluded = [w.casefold() for w in self.exclude]
         found: dict[int, tuple[str, str]] = {}
         targets: dict[str, tuple[str, str]] = {}  # link targets that matched (ok_share)
-        for page in pages:
-            for source in self.in_:
-                for url, text, _ in _texts(ctx, page, source):
-                    low = text.casefold()
-                    if any(x in low for x in excluded):
+        # Each distinct text is matched once; the texts that match are then taken in the
+        # order of a walk over pages, sources and texts, so "first" means what it always did.
+        matches = []
+        for si, source in enumerate(self.in_):
+            for text, where in ctx.texts(self.scope, self.pages, source).items():
+                hits = _keyword_hits(text.casefold(), folded, excluded)
+                if hits:
+                    matches += [((o.page_no, si, o.pos), o, source, text, hits) for o in where]
+        matches.sort(key=lambda m: m[0])
+        # Once every group is found, later texts change nothing (ok_share wants every target).
+        complete = len(folded) if self.value != "ok_share" else -1
+        for _, where, source, text, hits in matches:
+            if len(found) == complete:
+                break
+            url = where.url
+            for gi, hit in hits:
+                if source == "links":
+                    key = ctx.key(url, ctx.page_url(where.page)) or url
+                    if self.value == "ok_share":
+                        targets.setdefault(key, (key, text))
+                    if not self._target_ok(ctx, key):
                         continue
-                    for gi, words in enumerate(folded):
-                        hit = next((w for w in words if w in low), None)
-                        if hit is None:
-                            continue
-                        if source == "links":
-                            key = ctx.key(url, ctx.page_url(page)) or url
-                            if self.value == "ok_share":
-                                targets.setdefault(key, (key, text))
-                            if not self._target_ok(ctx, key):
-                                continue
-                            url = key
-                        if gi not in found:
-                            at = low.find(hit)
-                            shown = _snippet(text, at, at + len(hit)) if source == "text" else text
-                            found[gi] = (url, shown)
+                    url = key
+                if gi not in found:
+                    at = text.casefold().find(hit)
+                    shown = _snippet(text, at, at + len(hit)) if source == "text" else text
+                    found[gi] = (url, shown)
         if self.value == "ok_share":
             return _ok_share(ctx, targets, "link matching the keywords")
         first = next(iter(found.values()), (None, None))
@@ -659,6 +706,29 @@ class Keywords(_TextSearch):
             "share": len(found) / len(groups),
         }[self.value]
         return Detection(value, first[0], _cut(first[1]), note)
+
+
+def _keyword_hits(low: str, folded: list[list[str]], excluded: list[str]) -> list[tuple[int, str]]:
+    """(group index, first word of the group found) in a case-folded text; none if excluded."""
+    if any(x in low for x in excluded):
+        return []
+    hits = []
+    for gi, words in enumerate(folded):
+        hit = next((w for w in words if w in low), None)
+        if hit is not None:
+            hits.append((gi, hit))
+    return hits
+
+
+def _regex_hits(compiled: list[re.Pattern[str]], text: str) -> list[tuple[int, str, int, int]]:
+    """(pattern index, identity, start, end) of every non-empty match in a text."""
+    hits = []
+    for pi, rx in enumerate(compiled):
+        for m in rx.finditer(text):
+            if m.group(0):
+                ident = m.group("key") if "key" in rx.groupindex else m.group(0)
+                hits.append((pi, ident or m.group(0), m.start(), m.end()))
+    return hits
 
 
 def _ok_share(ctx: DetectContext, targets: dict[str, tuple[str, str]], what: str) -> Detection:
@@ -693,6 +763,11 @@ class RegexMeasure(_TextSearch):
     window_days: int | None = Field(default=None, gt=0)
     undated: Literal["skip", "count"] = "skip"
 
+    def _dated_ok(self, ctx: DetectContext, day: date | None) -> bool:
+        if day is None:
+            return self.undated != "skip"
+        return ctx.in_window(day, self.window_days)
+
     def describe(self) -> str:
         window = f" within {self.window_days} d" if self.window_days else ""
         pats = " | ".join(self.patterns)
@@ -705,26 +780,27 @@ class RegexMeasure(_TextSearch):
         compiled = [_compiled(p, ctx.as_of.year) for p in self.patterns]
         matched: dict[str, tuple[str, str]] = {}  # distinct match → (url, snippet)
         hit_patterns: set[int] = set()
-        for page in pages:
-            for source in self.in_:
-                for url, text, day in _texts(ctx, page, source):
-                    if self.window_days is not None:
-                        if day is None:
-                            if self.undated == "skip":
-                                continue
-                        elif not ctx.in_window(day, self.window_days):
-                            continue
-                    if source == "links":
-                        url = ctx.key(url, ctx.page_url(page)) or url
-                    for pi, rx in enumerate(compiled):
-                        for m in rx.finditer(text):
-                            if not m.group(0):
-                                continue
-                            hit_patterns.add(pi)
-                            ident = m.group("key") if "key" in rx.groupindex else m.group(0)
-                            matched.setdefault(
-                                ident or m.group(0), (url, _snippet(text, m.start(), m.end()))
-                            )
+        # Each distinct text is searched once; its matches are then taken in the order of a
+        # walk over pages, sources and texts, so the first evidence is what it always was.
+        matches = []
+        for si, source in enumerate(self.in_):
+            for text, where in ctx.texts(self.scope, self.pages, source).items():
+                if self.window_days is not None:
+                    where = [o for o in where if self._dated_ok(ctx, o.day)]
+                if not where:
+                    continue
+                hits = _regex_hits(compiled, text)
+                if hits:
+                    matches += [((o.page_no, si, o.pos), o, source, text, hits) for o in where]
+        matches.sort(key=lambda m: m[0])
+        for _, where, source, text, hits in matches:
+            url = where.url
+            if source == "links":
+                url = ctx.key(url, ctx.page_url(where.page)) or url
+            for pi, ident, start, end in hits:
+                hit_patterns.add(pi)
+                if ident not in matched:
+                    matched[ident] = (url, _snippet(text, start, end))
         first = next(iter(matched.values()), (None, None))
         value: Any = {
             "count": len(matched),
@@ -818,11 +894,10 @@ class DatedItems(DetectorConfig):
             candidates, names, fallback = self._column_items(ctx)
         if self.titles:
             words = [w.casefold() for w in _flat(self.titles)]
-            for page in ctx.site_pages:
-                base = ctx.page_url(page)
-                for item in _page_items(page):
-                    if any(w in item.title.casefold() for w in words):
-                        candidates.append((ctx.key(item.url, base) or base, item, ""))
+            for page, item, title in ctx.site_items:
+                if any(w in title for w in words):
+                    base = ctx.page_url(page)
+                    candidates.append((ctx.key(item.url, base) or base, item, ""))
         excluded = [w.casefold() for w in self.exclude]
         seen: set[Any] = set()
         dated: list[tuple[date, str, DatedItem, str]] = []

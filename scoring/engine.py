@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,11 +49,12 @@ RANKED = ("measured", "partial")
 
 def score_sites(
     rubric: Rubric,
-    sites: list[SiteFacts],
+    sites: Iterable[SiteFacts],
     as_of: date,
     manual: dict[tuple[str, str], float] | None = None,
 ) -> list[SiteResult]:
-    """Score every site under ``rubric`` as of ``as_of`` and rank them."""
+    """Score every site under ``rubric`` as of ``as_of`` and rank them (sites may come one at a
+    time from an iterator: only the results are kept)."""
     # Imported here: the metrics module is large and the rubric tools do not need it.
     from evalcrawler.scoring.metrics import compute_metrics
 
