@@ -342,7 +342,8 @@ def _sum_counters(items: Iterator[dict[str, int]]) -> dict[str, int]:
 
 
 def bare_settings(workdir: Path) -> Path:
-    """evalcrawl's Scrapy settings for this crawl, minus its own pipeline and middlewares."""
+    """evalcrawl's Scrapy settings for this crawl, minus its own pipeline, middlewares and
+    extension."""
     from evalcrawler.crawl import scrapy_settings
 
     region = region_for(["http://127.0.0.1/"], "x")
@@ -351,7 +352,11 @@ def bare_settings(workdir: Path) -> Path:
         cs, db_url="sqlite://", run_id=0, n_sites=1, log_file=str(workdir / "bare.log")
     )
     for key in list(settings):
-        if key.startswith("EVALCRAWL_") or key in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES"):
+        if key.startswith("EVALCRAWL_") or key in (
+            "ITEM_PIPELINES",
+            "DOWNLOADER_MIDDLEWARES",
+            "EXTENSIONS",
+        ):
             del settings[key]
     path = workdir / "bare-settings.json"
     path.write_text(json.dumps(settings, indent=1))

@@ -67,6 +67,8 @@ def scrapy_settings(
         "LOGSTATS_INTERVAL": 60.0,
         "DEPTH_LIMIT": 50,  # a guard against ever deeper paths; budgets bound the rest
         "ITEM_PIPELINES": {"evalcrawler.spiders.pipelines.DatabasePipeline": 300},
+        # --delay counts from the previous answer: a busy event loop cannot shorten it.
+        "EXTENSIONS": {"evalcrawler.spiders.middlewares.DelayAfterResponse": 500},
         "DOWNLOADER_MIDDLEWARES": {
             # The guard first: a refused host never even gets its robots.txt asked for.
             "evalcrawler.spiders.middlewares.AddressGuardMiddleware": 50,

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -287,6 +287,46 @@ class RetryAfterMiddleware:
             slot.latercall.cancel()
         slot.latercall = call_later(seconds, downloader._latercall, slot)
         return True
+
+
+class DelayAfterResponse:
+    """Count ``--delay`` from the answer to a host's previous request, not from its dequeuing.
+
+    Scrapy stamps a host's downloader slot (``Slot.lastseen``) when it takes a request off the
+    slot's queue. When the event loop is busy (a large region on a saturated core), that request
+    may reach the wire late while the next one leaves on time, so the server sees two requests
+    closer than the delay: captured on the wire, 0.70 s apart with a 1 s delay at 200 sites.
+    This extension moves the stamp to the arrival of the response, which Scrapy signals
+    (``response_downloaded``) before it looks at the slot's queue again; the next request then
+    leaves at least the delay after the previous one was answered, hence after it was sent,
+    whatever the loop did meanwhile. Heritrix, too, counts its politeness delay from the end of
+    the previous fetch. A request that fails without a response (a refused TLS handshake, a
+    reset) is stamped when it leaves the downloader (``request_left_downloader``), which comes
+    just after Scrapy looked at the queue: that still holds back the next request, unless the
+    failure came a whole delay after the request was dequeued. Like RetryAfterMiddleware, it
+    uses Scrapy's ``Slot`` attributes.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(self.stamp, signal=signals.request_left_downloader)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DelayAfterResponse:
+        return cls(crawler)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        self.stamp(request)
+
+    def stamp(self, request: Request, spider: Any = None) -> None:
+        assert self.crawler.engine is not None
+        downloader: Any = self.crawler.engine.downloader
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None and slot.delay:
+            # max: a Retry-After pause may already have moved the stamp into the future.
+            slot.lastseen = max(slot.lastseen, monotonic())
 
 
 def resolve_aaaa(host: str, timeout: float = 5.0) -> bool | None:

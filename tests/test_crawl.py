@@ -175,6 +175,46 @@ def test_unreachable_site(crawled):
     assert not site.checks
 
 
+def test_the_delay_counts_from_the_previous_answer(default_db_url):
+    """A host that takes 0.3 s to answer gets its next request at least --delay after the
+    answer, not --delay after the previous request left: the crawler cannot squeeze two
+    requests together when its event loop is late."""
+    slow = 0.3
+    routes = {
+        "/": Reply(
+            body=page("首页", "".join(f'<a href="/p{i}.html">页{i}</a>' for i in range(4))),
+            delay=slow,
+        ),
+        **{f"/p{i}.html": Reply(body=page(f"页{i}", "<p>正文</p>"), delay=slow) for i in range(4)},
+    }
+    server = FixtureServer("127.0.0.24", routes).start()
+    try:
+        region = Region.model_validate(
+            {
+                "id": "s",
+                "name": "S",
+                "sites": [{"id": "s", "name_zh": "丁", "level": "county", "url": server.url}],
+            }
+        )
+        settings = CrawlSettings(
+            delay=0.2, probe_count=1, autothrottle=False, allow_nets=["127.0.0.0/8"]
+        )
+        with session_scope(make_engine(default_db_url)) as session:
+            run_id = store.create_run(
+                session, region, 2026, "gov2013", None, {"crawl": asdict(settings)}
+            ).id
+        crawl_run(run_id, default_db_url)
+    finally:
+        server.stop()
+    hits = sorted(server.hits, key=lambda h: h.time)
+    assert sum(h.path.startswith("/p") for h in hits) == 4
+    # After each slow answer: counted from the request, the gap would be the answer time
+    # alone (0.3 s).
+    gaps = [b.time - a.time for a, b in itertools.pairwise(hits) if a.path.split("?")[0] in routes]
+    assert len(gaps) >= 5
+    assert min(gaps) >= slow + 0.2 * 0.8, gaps
+
+
 def test_politeness_delay_and_one_request_at_a_time(default_db_url):
     """With --delay d, requests to one host are at least d apart and never overlap."""
     routes = {
