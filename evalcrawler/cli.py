@@ -193,6 +193,26 @@ def main() -> None:
     """
 
 
+def _run_pipeline(kw: dict[str, Any], **extra: Any) -> Any:
+    """``pipeline.run`` with the options of ``run`` and ``crawl``, stoppable by a signal."""
+    from evalcrawler import pipeline
+
+    with _stoppable():
+        return pipeline.run(
+            kw.pop("region"),
+            year=kw.pop("year"),
+            rubric_spec=kw.pop("rubric"),
+            db_url=kw.pop("db_url"),
+            out=kw.pop("out"),
+            as_of=kw.pop("as_of"),
+            fresh=kw.pop("fresh"),
+            say=_say,
+            progress=Progress(),
+            **extra,
+            **kw,
+        )
+
+
 @main.command()
 @site_options
 @click.option(
@@ -202,22 +222,7 @@ def main() -> None:
 )
 def run(**kw: Any) -> None:
     """Crawl, score and report a region (resumes or re-scores a stored run)."""
-    from evalcrawler import pipeline
-
-    with _stoppable():
-        outcome = pipeline.run(
-            kw.pop("region"),
-            year=kw.pop("year"),
-            rubric_spec=kw.pop("rubric"),
-            db_url=kw.pop("db_url"),
-            out=kw.pop("out"),
-            as_of=kw.pop("as_of"),
-            fresh=kw.pop("fresh"),
-            manual_scores=kw.pop("manual_scores"),
-            say=_say,
-            progress=Progress(),
-            **kw,
-        )
+    outcome = _run_pipeline(kw, manual_scores=kw.pop("manual_scores"))
     _print_ranking(outcome)
     _finish(outcome)
 
@@ -226,22 +231,7 @@ def run(**kw: Any) -> None:
 @site_options
 def crawl(**kw: Any) -> None:
     """Crawl a region and store the facts, without scoring or reporting."""
-    from evalcrawler import pipeline
-
-    with _stoppable():
-        outcome = pipeline.run(
-            kw.pop("region"),
-            year=kw.pop("year"),
-            rubric_spec=kw.pop("rubric"),
-            db_url=kw.pop("db_url"),
-            out=kw.pop("out"),
-            as_of=kw.pop("as_of"),
-            fresh=kw.pop("fresh"),
-            say=_say,
-            progress=Progress(),
-            crawl_only=True,
-            **kw,
-        )
+    outcome = _run_pipeline(kw, crawl_only=True)
     click.echo(
         f"Crawled run {outcome.run_id}; score it with `evalcrawl score --run {outcome.run_id}`"
     )
