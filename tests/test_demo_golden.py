@@ -1,9 +1,10 @@
 """Golden outputs of the demo region: the CSV files and the HTML report, byte for byte.
 
 The demo web is frozen at its as-of date and the crawl is deterministic, so the report files of
-a demo run are too, except for three things that are normalised before the comparison: the port
-the test's demo web runs on (it is in every URL), the measured response times (timings) and the
-offsets of WARC records in evidence links (they depend on the order responses arrived in). The
+a demo run are too, except for four things that are normalised before the comparison: the port
+the test's demo web runs on (it is in every URL), the measured response times (timings), the
+offsets of WARC records in evidence links (they depend on the order responses arrived in) and
+the crawl's date in the HTML (the day the test ran; every age is counted from the as-of date). The
 HTML is compared with its generation time fixed and its charts cut out (their layout depends on
 the fonts of the machine; a separate test checks the charts are deterministic on one machine).
 Regenerate with ``EVALCRAWL_UPDATE_GOLDEN=1`` and review the diff.
@@ -41,6 +42,7 @@ TIMED_METRICS = {"home_response_ms"}
 TIMED_INDICATORS = {"T01b"}  # its value is the measured home page response time
 # Evidence links name WARC records as file#offset; offsets depend on the crawl's timing.
 WARC_OFFSET = re.compile(r"(\.warc\.gz)#\d+")
+CRAWL_DATE = re.compile(r"(采集日期 Crawled: )\d{4}-\d{2}-\d{2}")
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +75,8 @@ def normalise_html(page: str, port: str) -> str:
     page = re.sub(
         r'(<svg id="(chart-[a-z]+)"[^>]*>).*?</svg>', r'<svg id="\2"></svg>', page, flags=re.S
     )
+    # The crawl's date is the day the test ran (the as-of date is the demo's own).
+    page = CRAWL_DATE.sub(r"\1CRAWL-DATE", page)
     return page.replace(f"evalcrawl {__version__}", "evalcrawl VERSION")
 
 
