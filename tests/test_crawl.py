@@ -175,6 +175,31 @@ def test_unreachable_site(crawled):
     assert not site.checks
 
 
+def crawl_one_site(address: str, routes: dict, db_url: str, *, delay: float) -> FixtureServer:
+    """Crawl one fixture site served on ``address`` with this delay (AutoThrottle off, one
+    home probe); return its stopped server, which remembers every request."""
+    server = FixtureServer(address, routes).start()
+    try:
+        region = Region.model_validate(
+            {
+                "id": "p",
+                "name": "P",
+                "sites": [{"id": "p", "name_zh": "丙", "level": "county", "url": server.url}],
+            }
+        )
+        settings = CrawlSettings(
+            delay=delay, probe_count=1, autothrottle=False, allow_nets=["127.0.0.0/8"]
+        )
+        with session_scope(make_engine(db_url)) as session:
+            run_id = store.create_run(
+                session, region, 2026, "gov2013", None, {"crawl": asdict(settings)}
+            ).id
+        crawl_run(run_id, db_url)
+    finally:
+        server.stop()
+    return server
+
+
 def test_the_delay_counts_from_the_previous_answer(default_db_url):
     """A host that takes 0.3 s to answer gets its next request at least --delay after the
     answer, not --delay after the previous request left: the crawler cannot squeeze two
@@ -187,25 +212,7 @@ def test_the_delay_counts_from_the_previous_answer(default_db_url):
         ),
         **{f"/p{i}.html": Reply(body=page(f"页{i}", "<p>正文</p>"), delay=slow) for i in range(4)},
     }
-    server = FixtureServer("127.0.0.24", routes).start()
-    try:
-        region = Region.model_validate(
-            {
-                "id": "s",
-                "name": "S",
-                "sites": [{"id": "s", "name_zh": "丁", "level": "county", "url": server.url}],
-            }
-        )
-        settings = CrawlSettings(
-            delay=0.2, probe_count=1, autothrottle=False, allow_nets=["127.0.0.0/8"]
-        )
-        with session_scope(make_engine(default_db_url)) as session:
-            run_id = store.create_run(
-                session, region, 2026, "gov2013", None, {"crawl": asdict(settings)}
-            ).id
-        crawl_run(run_id, default_db_url)
-    finally:
-        server.stop()
+    server = crawl_one_site("127.0.0.24", routes, default_db_url, delay=0.2)
     hits = sorted(server.hits, key=lambda h: h.time)
     assert sum(h.path.startswith("/p") for h in hits) == 4
     # After each slow answer: counted from the request, the gap would be the answer time
@@ -221,26 +228,7 @@ def test_politeness_delay_and_one_request_at_a_time(default_db_url):
         "/": Reply(body=page("首页", "".join(f'<a href="/p{i}.html">页{i}</a>' for i in range(6)))),
         **{f"/p{i}.html": Reply(body=page(f"页{i}", "<p>正文</p>")) for i in range(6)},
     }
-    server = FixtureServer("127.0.0.23", routes).start()
-    try:
-        region = Region.model_validate(
-            {
-                "id": "p",
-                "name": "P",
-                "sites": [{"id": "p", "name_zh": "丙", "level": "county", "url": server.url}],
-            }
-        )
-        db = default_db_url
-        settings = CrawlSettings(
-            delay=0.25, probe_count=1, autothrottle=False, allow_nets=["127.0.0.0/8"]
-        )
-        with session_scope(make_engine(db)) as session:
-            run_id = store.create_run(
-                session, region, 2026, "gov2013", None, {"crawl": asdict(settings)}
-            ).id
-        crawl_run(run_id, db)
-    finally:
-        server.stop()
+    server = crawl_one_site("127.0.0.23", routes, default_db_url, delay=0.25)
     assert len(server.hits) >= 12  # 7 pages, robots.txt twice, probes
     assert server.max_in_flight() == 1
     # The server stamps a request when its handler thread runs, so on a loaded machine one
