@@ -17,7 +17,6 @@ import hashlib
 import os
 import sqlite3
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from evalcrawler.cli import main
 from evalcrawler.db import make_engine, session_scope, sqlite_file, store
 from evalcrawler.db.models import IndicatorScore, Measurement, ScoreSet, SiteScore
 from evalcrawler.reports.writers import CSV_FILES
+from tests.test_cli import run_cli
 from tests.test_rubric import BROKEN, CASES
 
 FAULTS = Path(__file__).resolve().parent / "faults"
@@ -44,14 +44,7 @@ def cli(args: list[str], cwd: Path, fault: str | None = None) -> subprocess.Comp
     if fault:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
         env["EVALCRAWL_TEST_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "evalcrawler", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
+    return run_cli(args, env, cwd, timeout=60)
 
 
 def one_error_line(proc: subprocess.CompletedProcess) -> str:
