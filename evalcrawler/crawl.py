@@ -62,6 +62,11 @@ def scrapy_settings(
         "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024,
         "DOWNLOAD_WARNSIZE": 0,
         "DNS_TIMEOUT": 15,
+        # Only http and https are ever fetched: a redirect to file:///etc/shadow, data:, ftp:
+        # or s3: finds no handler (and the address guard refuses it before that).
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+        # Every connection resolves its host through the guard: one vetted answer per host.
+        "TWISTED_DNS_RESOLVER": "evalcrawler.spiders.guard.GuardedResolver",
         "RETRY_TIMES": 2,
         "REDIRECT_MAX_TIMES": 10,  # robots.txt's redirects: as many as the spider follows
         "COOKIES_ENABLED": True,
@@ -76,7 +81,7 @@ def scrapy_settings(
         "EXTENSIONS": {"evalcrawler.spiders.middlewares.DelayAfterResponse": 500},
         "DOWNLOADER_MIDDLEWARES": {
             # The guard first: a refused host never even gets its robots.txt asked for.
-            "evalcrawler.spiders.middlewares.AddressGuardMiddleware": 50,
+            "evalcrawler.spiders.guard.AddressGuardMiddleware": 50,
             # robots.txt per scheme, host and port (Scrapy's is per host and port).
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "evalcrawler.spiders.middlewares.OriginRobotsTxtMiddleware": 100,
@@ -93,6 +98,7 @@ def scrapy_settings(
         "EVALCRAWL_ALLOW_PRIVATE": cs.allow_private,
         "EVALCRAWL_ALLOW_NETS": list(cs.allow_nets),
         "EVALCRAWL_RESOLVER_INJECTED": bool(os.environ.get("EVALCRAWL_RESOLVER")),
+        "EVALCRAWL_ADDRESS_RESOLVER": os.environ.get("EVALCRAWL_ADDRESS_RESOLVER", ""),
         "EVALCRAWL_RESOLVER": os.environ.get(
             "EVALCRAWL_RESOLVER", "evalcrawler.spiders.middlewares.resolve_aaaa"
         ),

@@ -107,3 +107,30 @@ def extension(url: str) -> str:
 def looks_like_page(url: str) -> bool:
     """Worth fetching as a page (HTML) rather than only checking (a .pdf, .doc, image ...)."""
     return extension(url) in HTML_EXTENSIONS
+
+
+# Second-level names under which a registered domain takes three labels (www.x.gov.cn → x.gov.cn).
+_SECOND_LEVEL = frozenset({"gov", "com", "org", "net", "edu", "ac", "mil"})
+
+
+def registered_domain(host: str) -> str:
+    """The domain a host was registered under: ``www.taiyuan.gov.cn`` → ``taiyuan.gov.cn``,
+    ``search.example.com`` → ``example.com``; an IP address (or a one-label name) is its own."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower().rstrip(".")
+    labels = name.split(".")
+    if len(labels) < 2 or all(part.isdigit() for part in labels) or ":" in name:
+        return name
+    take = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-take:])
+
+
+def same_site_family(url: str, hosts: frozenset[str]) -> bool:
+    """The URL is http(s) and on one of the site's hosts or under the same registered domain
+    (a site search served by ``search.x.gov.cn`` for ``www.x.gov.cn``)."""
+    if is_internal(url, hosts):
+        return True
+    if not url.lower().startswith(("http://", "https://")):
+        return False
+    domain = registered_domain(host_of(url))
+    return any(registered_domain(h) == domain for h in hosts)

@@ -44,8 +44,9 @@ from twisted.python.failure import Failure
 
 from evalcrawler.facts import LinkCheck, PageFacts, Probe
 from evalcrawler.spiders.extract import extract_page
+from evalcrawler.spiders.guard import SCHEMES, AddressRefused, vetted_address
 from evalcrawler.spiders.traps import TrapGuard
-from evalcrawler.urls import is_internal, looks_like_page, normalise
+from evalcrawler.urls import is_internal, looks_like_page, normalise, same_site_family
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class SiteState:
     throttle_wait: float = 0.0  # the longest such pause, seconds
     traps: TrapGuard = field(default_factory=TrapGuard)
     cut_short: list[str] = field(default_factory=list)
+    refused_redirects: list[tuple[str, str]] = field(default_factory=list)  # (url, scheme)
     finished: bool = False
 
 
@@ -151,12 +153,18 @@ def failure_kind(status: int, error: str | None) -> str:
     return error.split(" (", 1)[0].split(":", 1)[0]
 
 
-def verify_tls(host: str, port: int, timeout: float) -> tuple[bool, str | None]:
-    """Handshake with ``host:port`` verifying the certificate against the system trust store."""
+def verify_tls(
+    host: str, port: int, timeout: float, address: str | None = None
+) -> tuple[bool, str | None]:
+    """Handshake with ``host:port`` verifying the certificate against the system trust store.
+
+    ``address``: connect there (the address the guard vetted for ``host``, see
+    :func:`evalcrawler.spiders.guard.vetted_address`) instead of resolving ``host`` again.
+    """
     context = ssl.create_default_context()
     try:
         with (
-            socket.create_connection((host, port), timeout=timeout) as sock,
+            socket.create_connection((address or host, port), timeout=timeout) as sock,
             context.wrap_socket(sock, server_hostname=host),
         ):
             return True, None
@@ -453,6 +461,14 @@ class SiteSpider(scrapy.Spider):
         query_field = form.get("query_field")
         if not query_field:
             return None
+        if not same_site_family(form["action"], state.hosts):
+            # The site's hidden fields are never posted to another site: not measured.
+            logger.info(
+                "site %s: the search form submits to %s, outside the site: not submitted",
+                state.site_id,
+                form["action"],
+            )
+            return None
         fields[query_field] = self.search_query
         method = (form.get("method") or "get").upper()
         return self._probe_request(
@@ -501,6 +517,16 @@ class SiteSpider(scrapy.Spider):
             return None
         location = response.headers.get(b"Location", b"").decode("latin-1")
         target = normalise(urljoin(response.url, location.strip()))
+        scheme = urlsplit(target).scheme.lower()
+        if scheme not in SCHEMES:
+            # file:, data:, ftp: … are never fetched: the page ends here, not measured.
+            response.meta["ec_redirect_error"] = (
+                f"redirect to a {scheme or 'scheme-less'}: URL refused "
+                "(only http and https are fetched)"
+            )
+            state = self.sites[response.meta["ec_site"]]
+            state.refused_redirects.append((response.url, scheme or "scheme-less"))
+            return None
         meta = dict(response.meta)
         chain = [*meta.get("ec_chain", []), response.url]
         if len(chain) > MAX_REDIRECTS:
@@ -749,7 +775,14 @@ class SiteSpider(scrapy.Spider):
             )
             self._finish_request(state)
 
-        d = threads.deferToThread(verify_tls, host, port, self.probe_timeout)
+        def check() -> tuple[bool, str | None]:
+            try:
+                address = vetted_address(host)  # never a second lookup: the guard's answer
+            except AddressRefused as exc:
+                return False, f"TLS check not made: {exc}"
+            return verify_tls(host, port, self.probe_timeout, address)
+
+        d = threads.deferToThread(check)
         d.addCallbacks(done, lambda f: done((False, describe_failure(f))))
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
@@ -933,6 +966,14 @@ class SiteSpider(scrapy.Spider):
             )
         partial.extend(state.traps.reasons())
         notes = list(state.cut_short)  # robots.txt: the site's own choice, not a failure
+        if state.refused_redirects:
+            n = len(state.refused_redirects)
+            schemes = ", ".join(sorted({f"{scheme}:" for _, scheme in state.refused_redirects}))
+            paths = ", ".join(sorted(urlsplit(u).path for u, _ in state.refused_redirects)[:3])
+            notes.append(
+                f"{n} redirect{'s' if n > 1 else ''} to {schemes} URLs refused, only http and "
+                f"https are fetched ({paths}{', …' if n > 3 else ''})"
+            )
         if state.throttled:
             times = "once" if state.throttled == 1 else f"{state.throttled} times"
             notes.append(

@@ -8,3 +8,24 @@ RECORDS = {"127.0.0.31": True, "127.0.0.32": False}
 def aaaa(host: str) -> bool | None:
     """True/False for the hosts the tests know, None (DNS cannot be asked) for the rest."""
     return RECORDS.get(host)
+
+
+LOG_ENV = "EVALCRAWL_TEST_LOOKUP_LOG"  # a file that gets one line per lookup made
+
+
+def addresses(host: str) -> list[str]:
+    """An address resolver (EVALCRAWL_ADDRESS_RESOLVER=tests.fakedns.addresses) for the guard
+    tests: ``www.rebind.test`` answers 127.0.0.151 the first time and 127.0.1.151 after (DNS
+    rebinding); ``nx.rebind.test`` does not resolve; other names neither."""
+    import os
+
+    log = os.environ.get(LOG_ENV)
+    earlier = 0
+    if log:
+        with open(log, "a+", encoding="utf-8") as f:
+            f.seek(0)
+            earlier = f.read().split().count(host)
+            f.write(host + "\n")
+    if host == "www.rebind.test":
+        return ["127.0.0.151"] if earlier == 0 else ["127.0.1.151"]
+    raise OSError(f"no such host: {host}")

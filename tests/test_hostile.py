@@ -16,7 +16,6 @@ broken HTML parsed, charsets detected, binary files recognised, a Retry-After ob
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 import subprocess
@@ -39,12 +38,7 @@ from evalcrawler.facts import SiteFacts
 from evalcrawler.scoring.metrics import compute_metrics
 from evalcrawler.scoring.rubric import load_rubric
 from evalcrawler.spiders import traps
-from evalcrawler.spiders.middlewares import (
-    AddressGuardMiddleware,
-    AddressRefused,
-    RetryAfterMiddleware,
-    parse_retry_after,
-)
+from evalcrawler.spiders.middlewares import RetryAfterMiddleware, parse_retry_after
 from tests.hostile import METADATA, RETRY_AFTER, control_routes, hostile_web
 from tests.webserver import FixtureServer, Hit
 
@@ -620,25 +614,3 @@ def test_trap_rules_cut_traps():
         guard.saw_page(f"{base}/item.html?v={v}", page, "same")
     assert guard.judge(f"{base}/item.html?v=9", page, 0) == (traps.QUERY, 0)
     assert guard.judge(f"{base}/item.html?v=9", f"{base}/", 0) == (None, 0)  # from elsewhere
-
-
-@pytest.mark.parametrize(
-    ("host", "address", "kind"),
-    [
-        ("169.254.169.254", "169.254.169.254", "link-local"),
-        ("10.0.0.1", "10.0.0.1", "private"),
-        ("127.0.0.1", "127.0.0.1", "loopback"),
-        ("[::ffff:192.168.1.1]", "::ffff:c0a8:101", "private"),
-    ],
-)
-def test_address_guard_refuses_private_addresses_by_default(host, address, kind):
-    """Without --allow-private or an allow-list (as in production), a request — or a redirect
-    hop — to a private address is refused with this reason, before anything is sent."""
-    guard = AddressGuardMiddleware(allow_private=False, allow_nets=[])
-    with pytest.raises(AddressRefused) as refused:
-        asyncio.run(guard.process_request(Request(f"http://{host}/latest/meta-data/")))
-    assert str(refused.value) == (
-        f"refused: {host.strip('[]')} resolves to {address}, a {kind} address (pass "
-        "--allow-private to crawl private networks)"
-    )
-    assert asyncio.run(guard.process_request(Request("http://8.8.8.8/"))) is None
