@@ -19,6 +19,15 @@ from typing import Any
 import click
 
 from evalcrawler import __version__
+from evalcrawler.limits import (
+    MAX_CHECKS,
+    MAX_DELAY,
+    MAX_PAGES,
+    MAX_PER_HOST,
+    MAX_SITE_TIMEOUT,
+    MIN_SITE_TIMEOUT,
+    SITE_TIMEOUT,
+)
 
 DB_HELP = "Database URL (default: EVALCRAWL_DB, else sqlite:///evalcrawl.db). PostgreSQL works too."
 
@@ -68,22 +77,31 @@ def site_options(func: Any) -> Any:
             help="Reference date for every age in days (default: the crawl's date).",
         ),
         click.option(
-            "--max-pages", type=click.IntRange(min=1), help="Page budget per site.  [default: 500]"
+            "--max-pages",
+            type=click.IntRange(min=1, max=MAX_PAGES),
+            help="Page budget per site.  [default: 500]",
         ),
         click.option(
             "--check-budget",
-            type=click.IntRange(min=0),
+            type=click.IntRange(min=0, max=MAX_CHECKS),
             help="Internal link targets checked per site beyond the pages.  [default: 2000]",
+        ),
+        click.option(
+            "--site-timeout",
+            type=click.FloatRange(min=MIN_SITE_TIMEOUT, max=MAX_SITE_TIMEOUT),
+            metavar="SECONDS",
+            help="The most time one site may take; a site cut by it is partial.  "
+            f"[default: {SITE_TIMEOUT:g}]",
         ),
         click.option("--fresh", is_flag=True, help="Crawl again even if this run is stored."),
         click.option(
             "--delay",
-            type=click.FloatRange(min=0),
+            type=click.FloatRange(min=0, max=MAX_DELAY),
             help="Minimum seconds between requests to one host.  [default: 1]",
         ),
         click.option(
             "--per-host",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=MAX_PER_HOST),
             help="Concurrent requests per host.  [default: 1]",
         ),
         click.option(

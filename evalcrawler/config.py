@@ -19,6 +19,15 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcrawler.errors import ConfigError
+from evalcrawler.limits import (
+    MAX_CHECKS,
+    MAX_DELAY,
+    MAX_PAGES,
+    MAX_PER_HOST,
+    MAX_SITE_TIMEOUT,
+    MIN_SITE_TIMEOUT,
+    SITE_TIMEOUT,
+)
 from evalcrawler.urls import host_of
 from evalcrawler.yamlfile import read_yaml, validate
 
@@ -31,9 +40,15 @@ USER_AGENT = f"evalcrawl/0.1 (+{PROJECT_URL}; government website evaluation)"
 
 
 def _check_url(value: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{value!r} has a bad port; a port is a number from 1 to 65535") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL; write it as https://host/")
+    if port == 0:
+        raise ValueError(f"{value!r} has port 0; a port is a number from 1 to 65535")
     return value
 
 
@@ -69,10 +84,11 @@ class RegionCrawl(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    delay: float | None = Field(default=None, ge=0)
-    per_host: int | None = Field(default=None, ge=1)
-    max_pages: int | None = Field(default=None, ge=1)
-    check_budget: int | None = Field(default=None, ge=0)
+    delay: float | None = Field(default=None, ge=0, le=MAX_DELAY)
+    per_host: int | None = Field(default=None, ge=1, le=MAX_PER_HOST)
+    max_pages: int | None = Field(default=None, ge=1, le=MAX_PAGES)
+    check_budget: int | None = Field(default=None, ge=0, le=MAX_CHECKS)
+    site_timeout: float | None = Field(default=None, ge=MIN_SITE_TIMEOUT, le=MAX_SITE_TIMEOUT)
 
 
 class Region(BaseModel):
@@ -155,6 +171,7 @@ class CrawlSettings:
     allow_private: bool = False  # allow loopback/private/link-local/reserved addresses
     allow_nets: list[str] = field(default_factory=list)  # if set: only these networks
     timeout: float = 30.0  # page download timeout, seconds
+    site_timeout: float = SITE_TIMEOUT  # the most time one site may take, seconds
     probe_count: int = 5  # home page probes per site
     probe_timeout: float = 15.0
     search_query: str = "政府"
@@ -178,11 +195,21 @@ class CrawlSettings:
         return settings
 
     def validate(self) -> None:
-        if self.max_pages < 1:
-            raise ConfigError("--max-pages must be at least 1")
-        if self.check_budget < 0:
-            raise ConfigError("--check-budget must be 0 or more")
-        if self.delay < 0:
-            raise ConfigError("--delay must be 0 or more seconds")
-        if self.per_host < 1:
-            raise ConfigError("--per-host must be at least 1")
+        if not 1 <= self.max_pages <= MAX_PAGES:
+            raise ConfigError(f"--max-pages must be from 1 to {MAX_PAGES:,}")
+        if not 0 <= self.check_budget <= MAX_CHECKS:
+            raise ConfigError(f"--check-budget must be from 0 to {MAX_CHECKS:,}")
+        if not 0 <= self.delay <= MAX_DELAY:
+            raise ConfigError(f"--delay must be from 0 to {MAX_DELAY:g} seconds")
+        if not 1 <= self.per_host <= MAX_PER_HOST:
+            raise ConfigError(f"--per-host must be from 1 to {MAX_PER_HOST}")
+        if not MIN_SITE_TIMEOUT <= self.site_timeout <= MAX_SITE_TIMEOUT:
+            raise ConfigError(
+                f"--site-timeout must be from {MIN_SITE_TIMEOUT:g} to {MAX_SITE_TIMEOUT:g} seconds"
+            )
+        if not 0 < self.timeout <= 600:
+            raise ConfigError("the page timeout must be more than 0 and at most 600 seconds")
+        if not 0 <= self.probe_count <= 100:
+            raise ConfigError("the probe count must be from 0 to 100")
+        if not 0 < self.probe_timeout <= 120:
+            raise ConfigError("the probe timeout must be more than 0 and at most 120 seconds")

@@ -69,7 +69,7 @@ def scrapy_settings(
         "TWISTED_DNS_RESOLVER": "evalcrawler.spiders.guard.GuardedResolver",
         "RETRY_TIMES": 2,
         "REDIRECT_MAX_TIMES": 10,  # robots.txt's redirects: as many as the spider follows
-        "COOKIES_ENABLED": True,
+        "COOKIES_ENABLED": True,  # capped per site: see CappedCookiesMiddleware
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": os.environ.get("EVALCRAWL_LOG_LEVEL", "INFO"),
         "LOG_FILE": log_file,
@@ -87,6 +87,8 @@ def scrapy_settings(
             "evalcrawler.spiders.middlewares.OriginRobotsTxtMiddleware": 100,
             # After robots.txt (100): disallowed URLs do not use up the budget.
             "evalcrawler.spiders.middlewares.BudgetMiddleware": 110,
+            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            "evalcrawler.spiders.middlewares.CappedCookiesMiddleware": 700,
             # Above RetryMiddleware (550): a 429/503 pauses its host before it is retried.
             "evalcrawler.spiders.middlewares.RetryAfterMiddleware": 560,
             # Above HttpCompressionMiddleware (590): the archive keeps the bytes as sent.
@@ -178,6 +180,7 @@ def crawl_worker(
         probe_timeout=cs.probe_timeout,
         search_query=cs.search_query,
         keywords=cs.keywords,
+        site_timeout=cs.site_timeout,
         resume=resume,
     )
     _watch_parent(process)  # after crawl(): that installs the reactor the settings ask for

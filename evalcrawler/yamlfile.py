@@ -43,20 +43,90 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+MAX_ALIASES = 100  # alias references (*name) a region or rubric file may make
+MAX_VALUES = 100_000  # values the file holds once its aliases are expanded
+
+
+def _check_aliases(root: yaml.Node, label: str, error_cls: type[EvalcrawlError]) -> None:
+    """Refuse alias bombs: a few kilobytes of anchors and aliases (``&a [*b, *b, …]``) expand
+    to billions of values once validated, so the expanded size is counted first, each node
+    once (a memo by identity), without expanding anything."""
+    size: dict[int, int] = {}  # node → values once expanded; -1 while its children are counted
+    refs: dict[int, int] = {id(root): 1}
+    aliases = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            size[key] = 1 + sum(size[id(child)] for _, child in _children(node))
+            if size[key] > MAX_VALUES:
+                raise error_cls(
+                    f"{label}:{node.start_mark.line + 1}: YAML aliases expand to more than "
+                    f"{MAX_VALUES:,} values; write the values out instead of aliasing them"
+                )
+            continue
+        if key in size:
+            continue
+        size[key] = -1
+        stack.append((node, True))
+        for line, child in _children(node):
+            if size.get(id(child)) == -1:
+                raise error_cls(
+                    f"{label}:{line}: a YAML alias refers to a value that contains it; "
+                    "write the values out"
+                )
+            refs[id(child)] = refs.get(id(child), 0) + 1
+            if refs[id(child)] > 1:
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise error_cls(
+                        f"{label}:{line}: more than {MAX_ALIASES} YAML aliases (*name); write "
+                        "the values out instead"
+                    )
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[tuple[int, yaml.Node]]:
+    """A node's children, each with the line where it is used (an alias's own line is not
+    kept by the parser: the line of its key, or of its sequence)."""
+    if isinstance(node, yaml.MappingNode):
+        out: list[tuple[int, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            out += [(line, key_node), (line, value_node)]
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [(node.start_mark.line + 1, child) for child in node.value]
+    return []
+
+
 def _line_map(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
-    """Map every key path (as pydantic writes locations) to its 1-based line."""
+    """Map every key path (as pydantic writes locations) to its 1-based line.
+
+    An aliased value is mapped where it is written, not again at each alias."""
     if out is None:
         out = {}
-    out.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            out[(*loc, key)] = key_node.start_mark.line + 1
-            _line_map(value_node, (*loc, key), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            out[(*loc, index)] = item.start_mark.line + 1
-            _line_map(item, (*loc, index), out)
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Loc]] = [(node, loc)]
+    while stack:
+        current, where = stack.pop()
+        out.setdefault(where, current.start_mark.line + 1)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                key = key_node.value
+                out[(*where, key)] = key_node.start_mark.line + 1
+                stack.append((value_node, (*where, key)))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                # An alias names a value written earlier: its line is the sequence's.
+                alias = item.start_mark.index < current.start_mark.index
+                out[(*where, index)] = (current if alias else item).start_mark.line + 1
+                stack.append((item, (*where, index)))
     return out
 
 
@@ -108,6 +178,8 @@ def read_yaml(path: Path, error_cls: type[EvalcrawlError], label: str | None = N
 def parse_yaml(text: str, error_cls: type[EvalcrawlError], label: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _check_aliases(node, label, error_cls)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

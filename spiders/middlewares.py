@@ -22,17 +22,21 @@ middleware does not: every further request to that host waits that long (capped 
 from __future__ import annotations
 
 import email.utils
+import http.cookiejar
 import ipaddress
 import logging
 import socket
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.http.cookies import CookieJar
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -44,9 +48,6 @@ if TYPE_CHECKING:
     from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class BudgetMiddleware:
@@ -70,6 +71,10 @@ class BudgetMiddleware:
         if state is None:
             return None
         kind = request.meta.get("ec_kind")
+        fresh = kind in ("page", "check") and not request.meta.get("ec_counted")
+        if fresh and not request.meta.get("ec_home") and spider.out_of_time(state):
+            state.cut_by_time[kind] += 1
+            raise IgnoreRequest("the site's time budget is used up")
         if kind == "page" and not request.meta.get("ec_counted"):
             if state.pages_started < spider.max_pages:
                 state.pages_started += 1
@@ -92,6 +97,11 @@ class OriginRobotsTxtMiddleware(RobotsTxtMiddleware):
     ``host:port``; the parsing, the error handling and the checks are Scrapy's own.
     """
 
+    @property
+    def _timeout(self) -> float:
+        page = self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", ROBOTS_TIMEOUT)
+        return min(page, ROBOTS_TIMEOUT)
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         origin = f"{url.scheme}://{url.netloc}"
@@ -100,7 +110,13 @@ class OriginRobotsTxtMiddleware(RobotsTxtMiddleware):
             robotsreq = Request(
                 f"{origin}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
-                meta={"dont_obey_robotstxt": True},
+                # Asked once, with a short timeout: a silent server must not cost three full
+                # page timeouts before each home page candidate.
+                meta={
+                    "dont_obey_robotstxt": True,
+                    "dont_retry": True,
+                    "download_timeout": self._timeout,
+                },
                 callback=NO_CALLBACK,
             )
             try:
@@ -123,6 +139,8 @@ class OriginRobotsTxtMiddleware(RobotsTxtMiddleware):
 
 
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is capped: an annual job must finish
+MAX_RETRY_AFTER_PAUSES = 3  # Retry-After pauses honoured per host; later ones are not
+ROBOTS_TIMEOUT = 10.0  # seconds for robots.txt (asked once per origin, never retried)
 
 
 def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
@@ -151,15 +169,18 @@ class RetryAfterMiddleware:
     reason records it.
     """
 
-    def __init__(self, crawler: Crawler, cap: float) -> None:
+    def __init__(self, crawler: Crawler, cap: float, max_pauses: int) -> None:
         self.crawler = crawler
         self.cap = cap
+        self.max_pauses = max_pauses
         self._until: dict[str, float] = {}  # slot key → monotonic end of its pause
+        self._pauses: Counter[str] = Counter()  # slot key → pauses honoured
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
         cap = crawler.settings.getfloat("EVALCRAWL_MAX_RETRY_AFTER", MAX_RETRY_AFTER)
-        return cls(crawler, cap)
+        pauses = crawler.settings.getint("EVALCRAWL_MAX_RETRY_AFTER_PAUSES", MAX_RETRY_AFTER_PAUSES)
+        return cls(crawler, cap, pauses)
 
     def process_response(self, request: Request, response: Response) -> Response:
         value = response.headers.get(b"Retry-After")
@@ -169,7 +190,15 @@ class RetryAfterMiddleware:
         if not seconds:
             return response
         seconds = min(seconds, self.cap)
+        key = self._slot_key(request)
+        if self._pauses[key] >= self.max_pauses:
+            # Honoured enough: a server that always says "later" must not hold a site for hours.
+            note = getattr(self.crawler.spider, "note_retry_after", None)
+            if note is not None:
+                note(request, response.status, seconds, honoured=False)
+            return response
         if self._pause(request, seconds):
+            self._pauses[key] += 1
             logger.info(
                 "%s answered %d with Retry-After: pausing requests to its host for %g s",
                 request.url,
@@ -181,10 +210,15 @@ class RetryAfterMiddleware:
                 note(request, response.status, seconds)
         return response
 
+    def _slot_key(self, request: Request) -> str:
+        assert self.crawler.engine is not None
+        downloader: Any = self.crawler.engine.downloader
+        return str(request.meta.get("download_slot") or downloader.get_slot_key(request))
+
     def _pause(self, request: Request, seconds: float) -> bool:
         assert self.crawler.engine is not None
         downloader: Any = self.crawler.engine.downloader
-        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        key = self._slot_key(request)
         slot = downloader.slots.get(key)
         if slot is None:
             return False
@@ -273,3 +307,46 @@ def _aaaa_socket(host: str) -> bool | None:  # pragma: no cover - fallback only
         if exc.errno == socket.EAI_NONAME:
             return False
         return None
+
+
+MAX_COOKIES_PER_DOMAIN = 50  # RFC 6265, 6.1: what a user agent should hold at least …
+MAX_COOKIES = 3000  # … and in all; a site gets no more than that
+MAX_COOKIE_BYTES = 4096  # name, value and attributes of one cookie
+
+
+class _CappedPolicy(http.cookiejar.DefaultCookiePolicy):
+    """Refuse new cookies beyond RFC 6265's limits (replacing a held cookie is always fine)."""
+
+    jar: http.cookiejar.CookieJar
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        if not super().set_ok(cookie, request):
+            return False
+        if len(cookie.name) + len(cookie.value or "") > MAX_COOKIE_BYTES:
+            return False
+        held = self.jar._cookies  # domain → path → name → cookie (under the jar's lock)
+        if cookie.name in held.get(cookie.domain, {}).get(cookie.path, {}):
+            return True
+        in_domain = sum(len(names) for names in held.get(cookie.domain, {}).values())
+        if in_domain >= MAX_COOKIES_PER_DOMAIN:
+            return False
+        total = sum(len(n) for paths in held.values() for n in paths.values())
+        return total < MAX_COOKIES
+
+
+def capped_jar() -> CookieJar:
+    policy = _CappedPolicy()
+    jar = CookieJar(policy=policy)
+    policy.jar = jar.jar
+    return jar
+
+
+class CappedCookiesMiddleware(CookiesMiddleware):
+    """Scrapy's cookie middleware with jars capped as RFC 6265 says (50 cookies per domain,
+    3,000 in all, 4 KB each). A site that sets 50 new cookies on every page otherwise makes
+    every request carry all of them: a Cookie header of megabytes, and memory that grows with
+    the square of the pages. The spider gives each site its own jar (``cookiejar`` meta)."""
+
+    def __init__(self, debug: bool = False) -> None:
+        super().__init__(debug)
+        self.jars = defaultdict(capped_jar)

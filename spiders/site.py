@@ -43,6 +43,7 @@ from twisted.internet import threads
 from twisted.python.failure import Failure
 
 from evalcrawler.facts import LinkCheck, PageFacts, Probe
+from evalcrawler.limits import SITE_TIMEOUT
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.guard import SCHEMES, AddressRefused, vetted_address
 from evalcrawler.spiders.traps import TrapGuard
@@ -85,6 +86,10 @@ class SiteState:
     too_big: list[str] = field(default_factory=list)  # pages over the download size limit
     throttled: int = 0  # 429/503 answers with a Retry-After that paused the host
     throttle_wait: float = 0.0  # the longest such pause, seconds
+    throttle_ignored: int = 0  # further Retry-After answers, not honoured (the cap was reached)
+    clock_started: float | None = None  # monotonic time of the site's first request
+    cut_by_time: Counter[str] = field(default_factory=Counter)  # "page"/"check" not made
+    links_not_queued: int = 0  # links found once the budgets could take no more
     traps: TrapGuard = field(default_factory=TrapGuard)
     cut_short: list[str] = field(default_factory=list)
     refused_redirects: list[tuple[str, str]] = field(default_factory=list)  # (url, scheme)
@@ -191,12 +196,14 @@ class SiteSpider(scrapy.Spider):
         search_query: str = "政府",
         keywords: list[str] | None = None,
         resume: dict[int, dict[str, Any]] | None = None,
+        site_timeout: float = SITE_TIMEOUT,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.fetched = fetched
         self.max_pages = max_pages
         self.check_budget = check_budget
+        self.site_timeout = site_timeout
         self.probe_count = probe_count
         self.probe_timeout = probe_timeout
         self.search_query = search_query
@@ -295,11 +302,14 @@ class SiteSpider(scrapy.Spider):
     # ---------------------------------------------------------------- requests
 
     def _meta(self, state: SiteState, kind: str, **extra: Any) -> dict[str, Any]:
+        if state.clock_started is None:
+            state.clock_started = time.monotonic()
         meta = {
             "ec_site": state.pk,
             "ec_kind": kind,
             "dont_redirect": True,
             "handle_httpstatus_all": True,
+            "cookiejar": state.pk,  # one capped jar per site: no site fills another's
         }
         meta.update(extra)
         return meta
@@ -342,6 +352,10 @@ class SiteSpider(scrapy.Spider):
     ) -> Request | None:
         key = normalise(url)
         if key in state.seen:
+            return None
+        if len(state.seen) >= self.max_pages + self.check_budget:
+            # Every URL held already could use up both budgets: more would only take memory.
+            state.links_not_queued += 1
             return None
         state.seen.add(key)
         trap, chain = state.traps.judge(key, referer, chain)
@@ -965,6 +979,13 @@ class SiteSpider(scrapy.Spider):
                 f"({paths}{', …' if n > 3 else ''})"
             )
         partial.extend(state.traps.reasons())
+        if state.cut_by_time:
+            pages, checks = state.cut_by_time["page"], state.cut_by_time["check"]
+            partial.append(
+                f"the site's time budget of {self.site_timeout:g} s ran out: {pages} page "
+                f"request{'s' if pages != 1 else ''} and {checks} link check"
+                f"{'s' if checks != 1 else ''} not made"
+            )
         notes = list(state.cut_short)  # robots.txt: the site's own choice, not a failure
         if state.refused_redirects:
             n = len(state.refused_redirects)
@@ -979,17 +1000,40 @@ class SiteSpider(scrapy.Spider):
             notes.append(
                 f"the server asked to slow down {times} (429 or 503 with Retry-After); "
                 f"requests to it were paused for up to {state.throttle_wait:g} s"
+                + (
+                    f"; {state.throttle_ignored} later Retry-After answers were not honoured"
+                    if state.throttle_ignored
+                    else ""
+                )
+            )
+        if state.links_not_queued:
+            notes.append(
+                f"{state.links_not_queued:,} further links were counted, not queued: the page "
+                f"and check budgets ({self.max_pages:,} + {self.check_budget:,}) could fetch "
+                "no more"
             )
         if partial:
             return "partial", "; ".join(partial + notes)
         return "measured", "; ".join(notes) or None
 
-    def note_retry_after(self, request: Request, status: int, seconds: float) -> None:
-        """The downloader paused a host for a Retry-After (RetryAfterMiddleware): record it."""
+    def note_retry_after(
+        self, request: Request, status: int, seconds: float, honoured: bool = True
+    ) -> None:
+        """A Retry-After answer (RetryAfterMiddleware): the host was paused, or, once the
+        pauses per host are used up, not: record it."""
         state = self.sites.get(request.meta.get("ec_site", -1))
-        if state is not None:
-            state.throttled += 1
-            state.throttle_wait = max(state.throttle_wait, seconds)
+        if state is None:
+            return
+        if not honoured:
+            state.throttle_ignored += 1
+            return
+        state.throttled += 1
+        state.throttle_wait = max(state.throttle_wait, seconds)
+
+    def out_of_time(self, state: SiteState) -> bool:
+        """The site's time budget (``--site-timeout``) is used up: no further page or check."""
+        started = state.clock_started
+        return started is not None and time.monotonic() - started > self.site_timeout
 
     @staticmethod
     def _item(state: SiteState, item: dict[str, Any]) -> dict[str, Any]:

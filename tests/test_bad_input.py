@@ -65,10 +65,23 @@ def files(tmp_path_factory) -> Path:
         "bad-url.yaml": REGION_OK + "    url: www.a.gov.cn\n",
         "bad-level.yaml": REGION_OK.replace("county", "town") + SITE_URL,
         "ok.yaml": REGION_OK + SITE_URL,
+        "bad-port.yaml": REGION_OK + "    url: http://a.gov.cn:70000/\n",
+        "bad-alias-port.yaml": REGION_OK + SITE_URL + "    aliases: [http://b.gov.cn:0/]\n",
+        "huge-delay.yaml": "crawl:\n  delay: 86400\n" + REGION_OK + SITE_URL,
+        "alias-bomb.yaml": alias_bomb(),
     }
     for name, text in bad.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML anchors that expand to 9^9 values when read naively."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, levels + 1):
+        refs = ", ".join([f"*a{n - 1}"] * 9)
+        lines.append(f"a{n}: &a{n} [{refs}]")
+    return "\n".join(lines) + "\n" + REGION_OK + SITE_URL
 
 
 CONFIG_ERRORS = [
@@ -95,6 +108,29 @@ CONFIG_ERRORS = [
         ["--region", "bad-url.yaml"],
         "Error: bad-url.yaml:7: sites[0].url: 'www.a.gov.cn' is not an http(s) URL; write it "
         "as https://host/",
+    ),
+    (
+        "region-bad-port",
+        ["--region", "bad-port.yaml"],
+        "Error: bad-port.yaml:7: sites[0].url: 'http://a.gov.cn:70000/' has a bad port; a port "
+        "is a number from 1 to 65535",
+    ),
+    (
+        "region-bad-alias-port",
+        ["--region", "bad-alias-port.yaml"],
+        "Error: bad-alias-port.yaml:8: sites[0].aliases: 'http://b.gov.cn:0/' has port 0; a "
+        "port is a number from 1 to 65535",
+    ),
+    (
+        "region-huge-delay",
+        ["--region", "huge-delay.yaml"],
+        "Error: huge-delay.yaml:2: crawl.delay: must be <= 3600.0",
+    ),
+    (
+        "region-alias-bomb",
+        ["--region", "alias-bomb.yaml"],
+        "Error: alias-bomb.yaml:6: YAML aliases expand to more than 100,000 values; write the "
+        "values out instead of aliasing them",
     ),
     (
         "region-bad-level",
@@ -200,12 +236,18 @@ def test_unknown_run_id(tmp_path, args, expected):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-pages", "0"], "Invalid value for '--max-pages': 0 is not in the range x>=1."),
+        (
+            ["--max-pages", "0"],
+            "Invalid value for '--max-pages': 0 is not in the range 1<=x<=1000000.",
+        ),
         (
             ["--as-of", "2026-13-01"],
             "Invalid value for '--as-of': '2026-13-01' is not a date; write it as YYYY-MM-DD",
         ),
-        (["--delay", "-1"], "Invalid value for '--delay': -1.0 is not in the range x>=0."),
+        (
+            ["--delay", "-1"],
+            "Invalid value for '--delay': -1.0 is not in the range 0<=x<=3600.0.",
+        ),
         ([], "Missing option '--region'."),
     ],
     ids=["max-pages", "as-of", "delay", "no-region"],

@@ -14,14 +14,10 @@ import asyncio
 import gzip
 import ipaddress
 import sqlite3
-from pathlib import Path
 
 import pytest
-import yaml
 from scrapy.http import Request
 
-from evalcrawler import pipeline
-from evalcrawler.db import make_engine, session_scope, store
 from evalcrawler.spiders.guard import (
     AddressGuardMiddleware,
     AddressPolicy,
@@ -30,6 +26,7 @@ from evalcrawler.spiders.guard import (
 )
 from evalcrawler.urls import registered_domain, same_site_family
 from tests import fakedns
+from tests.crawling import page, run_region
 from tests.webserver import FixtureServer, Reply
 
 # ------------------------------------------------------------------------------ the policy
@@ -181,44 +178,8 @@ def test_site_families_for_a_search_on_another_host():
 SECRET = "evalcrawl-secret-7f3a9c"  # the content of the local file the hostile site points at
 
 
-def page(title: str, body: str = "") -> str:
-    return (
-        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
-        f"</head><body><h1>{title}</h1>{body}</body></html>"
-    )
-
-
 def moved(location: str) -> Reply:
     return Reply(302, "", headers={"Location": location})
-
-
-def run_region(folder: Path, sites: list[dict], monkeypatch, nets: str, **flags):
-    if nets:
-        monkeypatch.setenv("EVALCRAWL_ALLOW_NETS", nets)
-    else:
-        monkeypatch.delenv("EVALCRAWL_ALLOW_NETS", raising=False)
-    region = folder / "region.yaml"
-    region.write_text(
-        yaml.safe_dump({"id": "guard", "name": "Guard", "sites": sites}, allow_unicode=True),
-        encoding="utf-8",
-    )
-    db = f"sqlite:///{folder / 'guard.db'}"
-    outcome = pipeline.run(
-        str(region),
-        db_url=db,
-        out=folder / "out",
-        delay=0.05,
-        max_pages=20,
-        check_budget=20,
-        warc_dir=str(folder / "warc"),
-        **flags,
-    )
-    with session_scope(make_engine(db)) as session:
-        facts = {
-            f.site_id: f
-            for f in store.load_site_facts(session, store.get_run(session, outcome.run_id))
-        }
-    return outcome, facts, db
 
 
 @pytest.fixture(scope="module")

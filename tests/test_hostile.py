@@ -457,6 +457,9 @@ def test_server_that_never_answers_times_out(hostile):
     )
     probes = [p for p in facts.probes if p.kind == "home"]
     assert [(p.status, p.error) for p in probes] == [(0, "timeout"), (0, "timeout")]
+    # robots.txt is asked once per origin and never retried: a silent server costs one short
+    # robots.txt timeout per address, not three page timeouts before every home candidate.
+    assert gets(hostile, "silent", "/robots.txt") == ["/robots.txt"]
 
 
 def test_server_that_resets_every_connection(hostile):
@@ -535,10 +538,11 @@ def test_retry_after_is_capped_and_holds_the_slot(monkeypatch):
 
     from evalcrawler.spiders import middlewares
 
+    now = {"t": 1000.0}
     monkeypatch.setattr(middlewares, "call_later", lambda seconds, *_: _Later(seconds))
-    monkeypatch.setattr(middlewares, "monotonic", lambda: 1000.0)
+    monkeypatch.setattr(middlewares, "monotonic", lambda: now["t"])
     slot = _Slot(delay=1.0)
-    noted: list[tuple[int, float]] = []
+    noted: list[tuple[int, float, bool]] = []
 
     class Downloader:
         def __init__(self) -> None:
@@ -551,25 +555,35 @@ def test_retry_after_is_capped_and_holds_the_slot(monkeypatch):
             raise AssertionError("not called in this test")
 
     class Spider:
-        def note_retry_after(self, request: Request, status: int, seconds: float) -> None:
-            noted.append((status, seconds))
+        def note_retry_after(
+            self, request: Request, status: int, seconds: float, honoured: bool = True
+        ) -> None:
+            noted.append((status, seconds, honoured))
 
     class Crawler:
         engine = type("Engine", (), {"downloader": Downloader()})()
         spider = Spider()
 
-    mw = RetryAfterMiddleware(Crawler(), cap=300.0)  # type: ignore[arg-type]
+    mw = RetryAfterMiddleware(Crawler(), cap=300.0, max_pauses=2)  # type: ignore[arg-type]
     request = Request("http://example.gov.cn/a.html")
     answer = HtmlResponse(request.url, status=429, headers={"Retry-After": "3600"}, body=b"")
     assert mw.process_response(request, answer) is answer
     assert slot.latercall.seconds == 300.0  # capped
     assert slot.lastseen == 1000.0 + 300.0 - 1.0  # the delay counts from the pause's end
-    assert noted == [(429, 300.0)]
+    assert noted == [(429, 300.0, True)]
     # A shorter pause while paused changes nothing; a 503 without Retry-After neither.
     short = HtmlResponse(request.url, status=503, headers={"Retry-After": "10"}, body=b"")
     mw.process_response(request, short)
     mw.process_response(request, HtmlResponse(request.url, status=503, body=b""))
-    assert slot.latercall.seconds == 300.0 and noted == [(429, 300.0)]
+    assert slot.latercall.seconds == 300.0 and noted == [(429, 300.0, True)]
+    # After the pause, a second one is honoured; the third is not: the cap per host is 2.
+    now["t"] = 2000.0
+    mw.process_response(request, short)
+    assert slot.latercall.seconds == 10.0 and noted[-1] == (503, 10.0, True)
+    now["t"] = 3000.0
+    later = slot.latercall
+    mw.process_response(request, short)
+    assert slot.latercall is later and noted[-1] == (503, 10.0, False)
 
 
 def test_trap_rules_spare_ordinary_cms_urls():
