@@ -642,14 +642,14 @@ def heatmap(data: ReportData) -> tuple[list[dict[str, Any]], list[SiteReport]]:
             "name": str(ind.get("name") or ""),
         }
     for site in sites:
-        for ind in site.indicators:
+        for result in site.indicators:
             known.setdefault(
-                ind.indicator_id,
+                result.indicator_id,
                 {
-                    "id": ind.indicator_id,
-                    "category": ind.category,
-                    "name_zh": ind.name_zh,
-                    "name": ind.name,
+                    "id": result.indicator_id,
+                    "category": result.category,
+                    "name_zh": result.name_zh,
+                    "name": result.name,
                 },
             )
     rows: list[dict[str, Any]] = []

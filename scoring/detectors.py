@@ -671,13 +671,13 @@ class Keywords(_TextSearch):
         matches.sort(key=lambda m: m[0])
         # Once every group is found, later texts change nothing (ok_share wants every target).
         complete = len(folded) if self.value != "ok_share" else -1
-        for _, where, source, text, hits in matches:
+        for _, seen, source, text, hits in matches:
             if len(found) == complete:
                 break
-            url = where.url
+            url = seen.url
             for gi, hit in hits:
                 if source == "links":
-                    key = ctx.key(url, ctx.page_url(where.page)) or url
+                    key = ctx.key(url, ctx.page_url(seen.page)) or url
                     if self.value == "ok_share":
                         targets.setdefault(key, (key, text))
                     if not self._target_ok(ctx, key):
@@ -793,10 +793,10 @@ class RegexMeasure(_TextSearch):
                 if hits:
                     matches += [((o.page_no, si, o.pos), o, source, text, hits) for o in where]
         matches.sort(key=lambda m: m[0])
-        for _, where, source, text, hits in matches:
-            url = where.url
+        for _, seen, source, text, hits in matches:
+            url = seen.url
             if source == "links":
-                url = ctx.key(url, ctx.page_url(where.page)) or url
+                url = ctx.key(url, ctx.page_url(seen.page)) or url
             for pi, ident, start, end in hits:
                 hit_patterns.add(pi)
                 if ident not in matched:

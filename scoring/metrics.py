@@ -77,7 +77,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from evalcrawler.facts import DatedItem, Link, PageFacts, Probe, SiteFacts, Thread
+from evalcrawler.facts import DatedItem, Link, LinkCheck, PageFacts, Probe, SiteFacts, Thread
 from evalcrawler.scoring.results import (
     METRICS,
     BrokenLink,
@@ -495,7 +495,8 @@ class MetricContext:
                     if len(linked) < MAX_LINKED_FROM and url not in linked:
                         linked.append(url)
         errors: dict[str, str] = {}
-        for record in [*self.facts.pages, *self.facts.checks]:
+        records: list[PageFacts | LinkCheck] = [*self.facts.pages, *self.facts.checks]
+        for record in records:
             key = self.key(record.url)
             if key in broken and record.error and key not in errors:
                 errors[key] = record.error

@@ -128,7 +128,7 @@ class AddressGuardMiddleware:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, None)
             except (OSError, UnicodeError):
                 return None  # let the download fail with its own DNS error
-            addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
         for addr in addresses:
             problem = address_problem(addr)
             if problem:

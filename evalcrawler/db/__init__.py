@@ -56,7 +56,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the report read while the crawl process writes; foreign keys for cascades.
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -622,6 +622,6 @@ def save_scores(
                 details=details,
             )
         )
-    session.add_all(measurements + indicators + site_rows)
+    session.add_all([*measurements, *indicators, *site_rows])
     session.flush()
     return score_set
