@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from evalcrawler import __version__
+from evalcrawler.errors import EvalcrawlError
 
 DB_HELP = "Database URL (default: EVALCRAWL_DB, else sqlite:///evalcrawl.db). PostgreSQL works too."
 
@@ -180,7 +181,22 @@ def _finish(outcome: Any) -> None:
     sys.exit(outcome.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group: an :class:`EvalcrawlError` of the library ends the command as one
+    line, ``Error: <message>``, with the error's exit code (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EvalcrawlError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="evalcrawl")
 def main() -> None:
     """Evaluate government websites the way China's national evaluations do.
