@@ -520,21 +520,6 @@ def worker(
     run_worker(broker, concurrency=concurrency, queue=queue, visibility_timeout=visibility_timeout)
 
 
-@main.command("crawl-worker", hidden=True)
-@click.option("--run", "run_id", type=int, required=True)
-@click.option("--db", "db_url", required=True)
-@click.option("--log-file", default=None)
-@click.option("--site", "site_pks", type=int, multiple=True, help="Only this site (its pk).")
-def crawl_worker(run_id: int, db_url: str, log_file: str | None, site_pks: tuple[int, ...]) -> None:
-    """Crawl one run in this process (started by `run`/`crawl`; not for direct use)."""
-    from evalcrawler.crawl import crawl_worker as work
-    from evalcrawler.distributed import child_site_lock
-
-    with child_site_lock():  # a worker's site lock, when a worker started this process
-        code = work(run_id, db_url, log_file, site_pks=set(site_pks) if site_pks else None)
-    sys.exit(code)
-
-
 def _print_ranking(outcome: Any) -> None:
     """Print the ranking from the scores.csv just written."""
     if outcome.out_dir is None:

@@ -4,7 +4,7 @@ of machines that share one Redis (the broker) and one database.
 ``evalcrawl run --workers redis://…`` prepares the run as usual, enqueues one task per site not
 yet done (:func:`crawl_with_workers`), waits while the workers crawl (showing progress from the
 database, as the local crawl does), marks the run crawled, then scores and reports. A worker
-(:func:`run_worker`) runs each task by starting ``python -m evalcrawler crawl-worker --run ID
+(:func:`run_worker`) runs each task by starting ``python -m evalcrawler.crawl --run ID
 --db URL --site PK``: the ordinary crawl child, limited to that site. It resumes the site from
 the database like any crawl and streams its facts to the shared database; results never pass
 through the broker.
@@ -472,7 +472,7 @@ def _crawl_site(
             if state != "todo":
                 return state
             logger.info("run %s, site %s: crawling", run_id, site_id)
-            cmd = [sys.executable, "-m", "evalcrawler", "crawl-worker", "--run", str(run_id)]
+            cmd = [sys.executable, "-m", "evalcrawler.crawl", "--run", str(run_id)]
             cmd += ["--db", db_url, "--site", str(site_pk)]
             code = _supervise(task.request.id, config, client, lock, cmd)
         finally:

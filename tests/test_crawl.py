@@ -7,6 +7,8 @@ in production (``evalcrawler.crawl.crawl_run``); the assertions read the databas
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from dataclasses import asdict
 
 import pytest
@@ -236,3 +238,19 @@ def test_politeness_delay_and_one_request_at_a_time(default_db_url):
     gaps = sorted(b - a for a, b in itertools.pairwise(sorted(h.time for h in server.hits)))
     assert gaps[0] >= 0.25 * 0.8, gaps
     assert gaps[len(gaps) // 2] >= 0.25 * 0.95, gaps
+
+
+def test_the_crawl_child_starts_from_its_own_module(tmp_path):
+    """``python -m evalcrawler.crawl`` is the crawl child; an expected failure is one line."""
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalcrawler.crawl", "--run", "99", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1,
+        "",
+        "Error: no run 99 in this database; `evalcrawl runs` lists the runs\n",
+    )

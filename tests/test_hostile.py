@@ -133,8 +133,8 @@ def hostile(tmp_path_factory):
         twin = FixtureServer("127.0.0.100", routes, fallback=fallback).start()
         try:
             alone_db, alone_id = create_run(region_of({"control": twin}), folder / "alone.db")
-            worker = ["crawl-worker", "--run", str(alone_id), "--db", alone_db]
-            alone = subprocess.Popen([sys.executable, "-m", "evalcrawler", *worker])
+            worker = ["evalcrawler.crawl", "--run", str(alone_id), "--db", alone_db]
+            alone = subprocess.Popen([sys.executable, "-m", *worker])
             db, run_id = create_run(region_of(servers), folder / "hostile.db")
             crawl_run(run_id, db, log_file=folder / "hostile.log")
             assert alone.wait(timeout=60) == 0

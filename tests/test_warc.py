@@ -385,7 +385,7 @@ def test_a_killed_crawl_leaves_readable_files_and_resumes_into_new_ones(tmp_path
     db = f"sqlite:///{tmp_path / 'k.db'}"
     run_id = new_run(db, one_site(server, "k"), settings(probe_count=1))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "evalcrawler", "crawl-worker", "--run", str(run_id), "--db", db],
+        [sys.executable, "-m", "evalcrawler.crawl", "--run", str(run_id), "--db", db],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
