@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Collection
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -331,10 +330,6 @@ def crawl_run(
     if code != 0:
         where = f"; see {log_file}" if log_file else ""
         raise CrawlError(f"the crawl process failed (exit code {code}){where}")
-
-
-def settings_to_json(cs: CrawlSettings) -> dict[str, Any]:
-    return asdict(cs)
 
 
 if __name__ == "__main__":

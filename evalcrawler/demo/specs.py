@@ -656,10 +656,3 @@ SITES: tuple[SiteSpec, ...] = (
 )
 
 RANKING: tuple[str, ...] = tuple(s.id for s in sorted(SITES, key=lambda s: s.rank))
-
-
-def site_spec(site_id: str) -> SiteSpec:
-    for spec in SITES:
-        if spec.id == site_id:
-            return spec
-    raise KeyError(site_id)
