@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcrawler.errors import ConfigError
-from evalcrawler.urls import host_of
+from evalcrawler.urls import site_hosts
 from evalcrawler.yamlfile import read_yaml, validate
 
 LEVELS = ("municipal", "district", "county", "county_city")
@@ -61,7 +61,7 @@ class SiteConfig(BaseModel):
     @property
     def hosts(self) -> frozenset[str]:
         """The site's hosts (``host`` or ``host:port`` for a non-default port), lower case."""
-        return frozenset(url_host(u) for u in [self.url, *self.aliases])
+        return site_hosts(self.url, self.aliases)
 
 
 class RegionCrawl(BaseModel):
@@ -104,11 +104,6 @@ class Region(BaseModel):
             if site.id == site_id:
                 return site
         raise ConfigError(f"region {self.id!r} has no site {site_id!r}")
-
-
-def url_host(url: str) -> str:
-    """``https://WWW.X.gov.cn:443/a`` → ``www.x.gov.cn``; a non-default port is kept."""
-    return host_of(url)
 
 
 def bundled_regions() -> list[str]:

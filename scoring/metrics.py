@@ -29,7 +29,7 @@ through :meth:`MetricContext.measure`, which caches every result.
 Decisions where ``docs/metrics.md`` leaves room (each is also explained at its code):
 
 * URLs are normalised exactly as the crawler does (``evalcrawler.urls.normalise``, which also
-  drops session ids), through the fast path of ``evalcrawler.scoring.urls``.
+  drops session ids).
 * Site hosts also include the final host of the 2xx home page: the crawler follows a home
   redirect to a new host and crawls that host as the site.
 * The home page is the stored home attempt that answered 2xx HTML (the crawler stores every
@@ -87,8 +87,7 @@ from evalcrawler.scoring.results import (
     ThreadResult,
     Thresholds,
 )
-from evalcrawler.scoring.urls import internal_key, normalised
-from evalcrawler.urls import host_of
+from evalcrawler.urls import host_of, internal_key, normalise
 
 MAX_LINKED_FROM = 20  # pages kept as evidence for each broken link target
 
@@ -1198,7 +1197,7 @@ def _search_works(ctx: MetricContext) -> Measurement:
     made = [p for p in probes if p.error != "robots"]
     if not made:
         return Measurement(None, f"robots.txt forbids the search URL {probes[0].url}")
-    home_links = {normalised(link.url) for link in ctx.home.links} if ctx.home else set()
+    home_links = {normalise(link.url) for link in ctx.home.links} if ctx.home else set()
     for probe in made:
         if not _is_2xx(probe.status):
             continue

@@ -36,7 +36,7 @@ from evalcrawler.facts import Link as LinkFact
 from evalcrawler.facts import LinkCheck as LinkCheckFact
 from evalcrawler.facts import PageFacts, SiteFacts
 from evalcrawler.facts import Probe as ProbeFact
-from evalcrawler.urls import normalise
+from evalcrawler.urls import host_of, normalise, site_hosts
 
 LOCK_STALE = timedelta(seconds=90)  # a lock whose heartbeat is older is taken over
 CRAWL_DONE = ("crawled", "scored")  # run statuses whose crawl is complete
@@ -215,8 +215,6 @@ def release_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
 
 def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
     """What the spider needs to know of each site not yet done."""
-    from evalcrawler.config import url_host
-
     specs = []
     for site in session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)):
         if site.crawl_state == "done":
@@ -227,7 +225,7 @@ def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
                 "site_id": site.site_id,
                 "url": site.url,
                 "aliases": list(site.aliases or []),
-                "hosts": sorted({url_host(u) for u in [site.url, *(site.aliases or [])]}),
+                "hosts": sorted(site_hosts(site.url, site.aliases or [])),
             }
         )
     return specs
@@ -413,8 +411,6 @@ def iter_site_facts(session: Session, run: Run) -> Iterator[SiteFacts]:
 
 def site_facts(session: Session, run: Run, site: Site) -> SiteFacts:
     """One site of the run with its stored facts."""
-    from evalcrawler.config import url_host
-
     links_by_page: dict[int, list[LinkFact]] = defaultdict(list)
     for row in session.execute(
         select(Link.page_id, Link.url, Link.text, Link.nav, Link.pager)
@@ -497,9 +493,9 @@ def site_facts(session: Session, run: Run, site: Site) -> SiteFacts:
             select(Probe).where(Probe.site_pk == site.id).order_by(Probe.kind, Probe.seq)
         )
     ]
-    hosts = {url_host(u) for u in [site.url, *(site.aliases or [])]}
+    hosts = set(site_hosts(site.url, site.aliases or []))
     if site.home_url:
-        hosts.add(url_host(site.home_url))
+        hosts.add(host_of(site.home_url))
     return SiteFacts(
         site_id=site.site_id,
         url=site.url,
