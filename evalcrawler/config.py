@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcrawler.errors import ConfigError
+from evalcrawler.facts import SEARCH_QUERY
 from evalcrawler.urls import site_hosts
 from evalcrawler.yamlfile import read_yaml, validate
 
@@ -152,7 +153,7 @@ class CrawlSettings:
     timeout: float = 30.0  # page download timeout, seconds
     probe_count: int = 5  # home page probes per site
     probe_timeout: float = 15.0
-    search_query: str = "政府"
+    search_query: str = SEARCH_QUERY
     keywords: list[str] = field(default_factory=list)  # rubric keywords that steer the crawl
     autothrottle: bool = True
     obey_robots: bool = True

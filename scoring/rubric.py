@@ -339,6 +339,9 @@ class Category(_Model):
     description: str = ""
 
 
+_DEFAULTS = Thresholds()  # the one place of the threshold defaults
+
+
 def _default_stale() -> dict[str, int]:
     return dict(Thresholds().stale_days)
 
@@ -352,16 +355,17 @@ def _default_phrases() -> list[str]:
 
 
 class ThresholdsModel(_Model):
-    """``thresholds:``: the numbers and word lists the metrics take from the rubric."""
+    """``thresholds:``: the numbers and word lists the metrics take from the rubric; what a
+    rubric leaves out has the default of :class:`~evalcrawler.scoring.results.Thresholds`."""
 
     stale_days: dict[str, int] = Field(default_factory=_default_stale)
     column_kinds: dict[str, list[str]] = Field(default_factory=_default_kinds)
-    min_column_items: int = Field(default=3, ge=1)
-    overdue_days: int = Field(default=90, gt=0)
-    board_window_days: int = Field(default=365, gt=0)
-    probe_count: int = Field(default=5, ge=1)
-    probe_timeout_s: Points = 15.0
-    search_query: str = Field(default="政府", min_length=1)
+    min_column_items: int = Field(default=_DEFAULTS.min_column_items, ge=1)
+    overdue_days: int = Field(default=_DEFAULTS.overdue_days, gt=0)
+    board_window_days: int = Field(default=_DEFAULTS.board_window_days, gt=0)
+    probe_count: int = Field(default=_DEFAULTS.probe_count, ge=1)
+    probe_timeout_s: Points = _DEFAULTS.probe_timeout_s
+    search_query: str = Field(default=_DEFAULTS.search_query, min_length=1)
     empty_phrases: list[str] = Field(default_factory=_default_phrases)
 
     @field_validator("stale_days")

@@ -42,7 +42,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
-from evalcrawler.facts import LinkCheck, PageFacts, Probe
+from evalcrawler.facts import SEARCH_QUERY, LinkCheck, PageFacts, Probe
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.traps import TrapGuard
 from evalcrawler.urls import is_internal, looks_like_page, normalise
@@ -182,7 +182,7 @@ class SiteSpider(scrapy.Spider):
         check_budget: int = 2000,
         probe_count: int = 5,
         probe_timeout: float = 15.0,
-        search_query: str = "政府",
+        search_query: str = SEARCH_QUERY,
         keywords: list[str] | None = None,
         resume: dict[int, dict[str, Any]] | None = None,
         **kwargs: Any,
