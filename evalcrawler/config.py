@@ -7,8 +7,10 @@ then environment variables, then command-line flags.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -66,7 +68,8 @@ class SiteConfig(BaseModel):
 
 
 class RegionCrawl(BaseModel):
-    """Crawl defaults a region file may set (the demo web needs no politeness delay)."""
+    """Crawl defaults a region file may set (the demo web needs no politeness delay, and is
+    crawled on loopback only). ``--allow-private`` lifts the region's ``allow_nets``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -74,6 +77,7 @@ class RegionCrawl(BaseModel):
     per_host: int | None = Field(default=None, ge=1)
     max_pages: int | None = Field(default=None, ge=1)
     check_budget: int | None = Field(default=None, ge=0)
+    allow_nets: list[str] | None = Field(default=None, min_length=1)
 
 
 class Region(BaseModel):
@@ -83,7 +87,7 @@ class Region(BaseModel):
     name: str
     name_zh: str = ""
     as_of: date | None = None  # a fixed evaluation date (the frozen demo web uses one)
-    demo: bool = False  # the sites are the bundled demo web: `run` starts it on loopback
+    demo: bool = False  # the sites are the bundled demo web, served on loopback (reachable())
     notes: str = ""
     crawl: RegionCrawl = Field(default_factory=RegionCrawl)
     sites: list[SiteConfig] = Field(min_length=1)
@@ -98,7 +102,21 @@ class Region(BaseModel):
                     f"(also sites[{seen[site.id]}]); site ids must be unique"
                 )
             seen[site.id] = index
+        if self.demo and self.crawl.allow_nets is None:
+            # The demo web lives on loopback: its crawl may touch that and nothing else.
+            self.crawl.allow_nets = ["127.0.0.0/8"]
         return self
+
+    def reachable(self) -> AbstractContextManager[object]:
+        """What keeps the region's sites reachable while they are crawled; the pipeline holds
+        it around every crawl of the region. For the bundled demo web (``demo: true``): its
+        servers on the region's loopback addresses, started for the crawl (or a running
+        ``evalcrawl demo serve`` reused). For sites on the web: nothing."""
+        if not self.demo:
+            return contextlib.nullcontext()
+        from evalcrawler.demo import start_demo_for  # the demo builds on this module
+
+        return start_demo_for(self)
 
     def site(self, site_id: str) -> SiteConfig:
         for site in self.sites:

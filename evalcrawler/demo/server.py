@@ -74,7 +74,7 @@ def demo_region(port: int = DEFAULT_PORT, first_address: str = FIRST_ADDRESS) ->
             "Seven fictional government websites served by `evalcrawl demo serve` on loopback "
             "addresses, with planted differences in quality (evalcrawler/demo/truth.json)."
         ),
-        crawl={"delay": 0.0},  # type: ignore[arg-type]
+        crawl={"delay": 0.0, "allow_nets": ["127.0.0.0/8"]},  # type: ignore[arg-type]
         sites=sites,
     )
 
