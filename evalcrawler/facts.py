@@ -223,6 +223,11 @@ class SiteFacts:
         return None
 
 
+def calendar_day(value: date) -> date:
+    """The calendar date of a date or a datetime (a board's time of day is dropped)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def parse_when(value: Any) -> date | None:
     """Parse a stored ISO date or datetime (``None`` stays ``None``)."""
     if value is None or value == "":

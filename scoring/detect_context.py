@@ -17,12 +17,11 @@ from functools import cached_property
 from typing import NamedTuple
 from urllib.parse import urljoin
 
-from evalcrawler.facts import DatedItem, PageFacts, SiteFacts
+from evalcrawler.facts import DatedItem, PageFacts, SiteFacts, calendar_day
 from evalcrawler.scoring.detectors import (
     Detection,
     DetectorConfig,
     KeywordList,
-    as_day,
     flat_keywords,
 )
 from evalcrawler.scoring.results import SiteMetrics, Thresholds
@@ -54,7 +53,7 @@ class DetectContext:
         self.facts = facts
         self.metrics = metrics
         self.thresholds = thresholds
-        self.as_of = as_day(as_of)
+        self.as_of = calendar_day(as_of)
         self._cache: dict[str, Detection] = {}
         self._texts: dict[tuple[str, str, str], dict[str, list[Occurrence]]] = {}
 
@@ -220,13 +219,13 @@ class DetectContext:
         never count (they are misread dates, or come from after the evaluation)."""
         if day is None:
             return False
-        d = as_day(day)
+        d = calendar_day(day)
         if d > self.as_of:
             return False
         return window_days is None or d >= self.as_of - timedelta(days=window_days)
 
     def age(self, day: date) -> int:
-        return (self.as_of - as_day(day)).days
+        return (self.as_of - calendar_day(day)).days
 
 
 def _page_matches(page: PageFacts, words: list[str]) -> bool:

@@ -45,7 +45,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -125,10 +124,6 @@ def snippet(text: str, start: int, end: int, margin: int = 30) -> str:
     """The matched text with some context, for evidence."""
     lo, hi = max(0, start - margin), min(len(text), end + margin)
     return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
-
-
-def as_day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 # -------------------------------------------------------------------------------- registry

@@ -15,14 +15,13 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from evalcrawler.facts import DatedItem, PageFacts
+from evalcrawler.facts import DatedItem, PageFacts, calendar_day
 from evalcrawler.scoring.detect_context import DetectContext
 from evalcrawler.scoring.detectors import (
     Detection,
     DetectorConfig,
     Keyword,
     KeywordList,
-    as_day,
     cut_evidence,
     detector,
     flat_keywords,
@@ -119,11 +118,13 @@ class DatedItems(DetectorConfig):
                 continue
             seen.add(ident)
             if ctx.in_window(item.date, None):
-                dated.append((as_day(item.date), url, item, column))
+                dated.append((calendar_day(item.date), url, item, column))
         dated.sort(key=lambda t: t[0], reverse=True)
         where = self.describe().split(" of ", 1)[1]
         if self.value == "newest_age_days":
-            days = [d[0] for d in dated] + [as_day(f) for f in fallback if as_day(f) <= ctx.as_of]
+            days = [d[0] for d in dated] + [
+                calendar_day(f) for f in fallback if calendar_day(f) <= ctx.as_of
+            ]
             if not days:
                 why = (
                     "no matching column was found"

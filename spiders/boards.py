@@ -11,7 +11,7 @@ is read:
 * detail pages: the labels 留言时间 … 回复时间 followed by a date.
 
 A time of day is kept when the page shows one (``datetime``), else the date; the reply latency
-is computed by the metric code (``evalcrawler.scoring.metrics.latency_days``).
+is computed by the metric code (``evalcrawler.scoring.letters.latency_days``).
 """
 
 from __future__ import annotations

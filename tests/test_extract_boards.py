@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 
 from evalcrawler.facts import Thread, parse_when
-from evalcrawler.scoring.metrics import latency_days
+from evalcrawler.scoring.letters import latency_days
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.extract import extract_page
 

@@ -28,14 +28,9 @@ from evalcrawler.facts import (
 )
 from evalcrawler.facts import Link as L
 from evalcrawler.scoring import metrics as metrics_module
-from evalcrawler.scoring.metrics import (
-    MetricContext,
-    compute_metrics,
-    latency_days,
-    metric,
-    percentile,
-    registered_metrics,
-)
+from evalcrawler.scoring.letters import latency_days, percentile
+from evalcrawler.scoring.metric_context import MetricContext
+from evalcrawler.scoring.metrics import compute_metrics, metric, registered_metrics
 from evalcrawler.scoring.results import METRICS, Measurement, SiteMetrics, Thresholds
 
 FIXTURES = Path(__file__).parent / "fixtures"
