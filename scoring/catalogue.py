@@ -17,10 +17,7 @@ from evalcrawler.facts import Probe, calendar_day
 from evalcrawler.scoring.letters import REPLIED, UNANSWERED, UNKNOWN, percentile
 from evalcrawler.scoring.metric_context import MetricContext
 from evalcrawler.scoring.metrics import metric, registered_metrics
-from evalcrawler.scoring.results import (
-    METRICS,
-    Measurement,
-)
+from evalcrawler.scoring.results import METRICS, Measurement
 from evalcrawler.urls import normalise
 
 

@@ -18,12 +18,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 from evalcrawler.facts import DatedItem, PageFacts, SiteFacts, calendar_day
-from evalcrawler.scoring.detectors import (
-    Detection,
-    DetectorConfig,
-    KeywordList,
-    flat_keywords,
-)
+from evalcrawler.scoring.detectors import Detection, DetectorConfig, KeywordList, flat_keywords
 from evalcrawler.scoring.results import SiteMetrics, Thresholds
 from evalcrawler.urls import host_of, is_internal, normalise
 

@@ -19,12 +19,7 @@ from evalcrawler.facts import Link, LinkCheck, PageFacts, Probe, SiteFacts, cale
 from evalcrawler.scoring.columns import Column, find_blank_columns, scan_columns
 from evalcrawler.scoring.letters import Letter, site_letters
 from evalcrawler.scoring.metrics import metric_spec
-from evalcrawler.scoring.results import (
-    BrokenLink,
-    Measurement,
-    ThreadResult,
-    Thresholds,
-)
+from evalcrawler.scoring.results import BrokenLink, Measurement, ThreadResult, Thresholds
 from evalcrawler.urls import host_of, internal_key
 
 MAX_LINKED_FROM = 20  # pages kept as evidence for each broken link target

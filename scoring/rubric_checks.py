@@ -14,16 +14,10 @@ import math
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
-from pydantic import (
-    BaseModel,
-    ValidationError,
-)
+from pydantic import BaseModel, ValidationError
 
 from evalcrawler.errors import RubricError
-from evalcrawler.scoring.detectors import (
-    DetectorConfig,
-    registered_detectors,
-)
+from evalcrawler.scoring.detectors import DetectorConfig, registered_detectors
 from evalcrawler.scoring.rules import RULES, Loc, RuleBase
 from evalcrawler.scoring.rules import as_written as _g
 

@@ -11,18 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from evalcrawler.scoring.detectors import (
-    as_number,
-    truthy,
-)
+from evalcrawler.scoring.detectors import as_number, truthy
 
 EPS = 1e-9
 

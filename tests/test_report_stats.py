@@ -19,8 +19,8 @@ from evalcrawler.reports.analysis import (
     theil,
     theil_decomposition,
 )
+from evalcrawler.reports.cells import round_half_up
 from evalcrawler.reports.data import report_data_from_results
-from evalcrawler.reports.writers import round_half_up
 from evalcrawler.scoring.results import IndicatorResult, SiteResult
 
 try:
