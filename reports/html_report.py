@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from evalcrawler import __version__
-from evalcrawler.reports import analysis, charts
+from evalcrawler.reports import charts, overview, ranking
 from evalcrawler.reports.cells import (
     SCORE_DECIMALS,
     clean_text,
@@ -29,6 +29,15 @@ from evalcrawler.reports.cells import (
     round_half_up,
 )
 from evalcrawler.reports.data import ReportData
+from evalcrawler.reports.findings import site_findings, unchecked
+from evalcrawler.reports.regional import (
+    ALL,
+    COUNTY_LEVEL,
+    GROUP_NAMES_ZH,
+    MEASURES,
+    group_name_zh,
+    regional_table,
+)
 from evalcrawler.reports.tables import Table
 from evalcrawler.scoring.results import CATEGORIES
 
@@ -96,7 +105,7 @@ def fmt_value(value: Any) -> str:
     return clean_text(str(value))
 
 
-def heat_class(cell: analysis.HeatCell) -> str:
+def heat_class(cell: overview.HeatCell) -> str:
     if cell.status == "manual":
         return "hm"
     if cell.ratio is None:
@@ -133,7 +142,7 @@ def environment() -> Environment:
         href=safe_href,
         clean=lambda v: clean_text(str(v)) if v is not None else "",
         heat=heat_class,
-        group_zh=analysis.group_name_zh,
+        group_zh=group_name_zh,
         yaml=lambda v: yaml.safe_dump(v, allow_unicode=True, sort_keys=False).strip(),
     )
     return env
@@ -165,12 +174,12 @@ def html_context(
     data: ReportData, tables: dict[str, Table], generated_at: datetime
 ) -> dict[str, Any]:
     """Everything the template shows, computed here so the template stays declarative."""
-    regional = analysis.regional_table(data)
-    ranks = analysis.effective_ranks(data)
-    order = analysis.ranked_sites(data)
+    regional = regional_table(data)
+    ranks = ranking.effective_ranks(data)
+    order = ranking.ranked_sites(data)
     by_site = {row["site_id"]: row for row in tables["scores"].rows}
-    headline = analysis.headline(data, regional)
-    heat_rows, heat_sites = analysis.heatmap(data)
+    headline = overview.headline(data, regional)
+    heat_rows, heat_sites = overview.heatmap(data)
     year = data.year
 
     def scope(region: str) -> dict[str, Any]:
@@ -187,9 +196,7 @@ def html_context(
                 )
             ),
             "inequality": {
-                stat: _matrix(_regional_rows(regional, year, region, statistic=stat)).get(
-                    analysis.ALL, {}
-                )
+                stat: _matrix(_regional_rows(regional, year, region, statistic=stat)).get(ALL, {})
                 for stat in (
                     "gini",
                     "theil",
@@ -210,9 +217,7 @@ def html_context(
     yoy = None
     if data.previous is not None:
         yoy_rows = [
-            r
-            for r in _regional_rows(regional, year, analysis.ALL)
-            if r["statistic"].startswith("yoy_")
+            r for r in _regional_rows(regional, year, ALL) if r["statistic"].startswith("yoy_")
         ]
         yoy = {
             "year": data.previous.year,
@@ -225,7 +230,7 @@ def html_context(
                     {**r, "group": r["statistic"]}
                     for r in yoy_rows
                     if r["statistic"] in ("yoy_gap", "yoy_gini", "yoy_theil")
-                    and r["group"] in (analysis.ALL, analysis.COUNTY_LEVEL)
+                    and r["group"] in (ALL, COUNTY_LEVEL)
                 ]
             ),
         }
@@ -238,8 +243,8 @@ def html_context(
             {
                 "site": site,
                 "rank": ranks[site.site_id],
-                "findings": analysis.site_findings(site, data.rubric),
-                "unchecked": analysis.unchecked(site),
+                "findings": site_findings(site, data.rubric),
+                "unchecked": unchecked(site),
                 "stale_columns": [c for c in site.columns if c.stale or c.blank][:10],
                 "more_columns": max(0, sum(1 for c in site.columns if c.stale or c.blank) - 10),
                 "broken": site.broken[:10],
@@ -255,7 +260,7 @@ def html_context(
         "data": data,
         "rubric": rubric,
         "categories": list(CATEGORIES),
-        "measures": list(analysis.MEASURES),
+        "measures": list(MEASURES),
         "category_names": {c: rubric.category_name(c) for c in CATEGORIES},
         "rows": [
             {"site": site, "rank": ranks[site.site_id], "row": by_site[site.site_id]}
@@ -263,7 +268,7 @@ def html_context(
         ],
         "has_previous": data.previous is not None,
         "headline": headline,
-        "scopes": [scope(analysis.ALL)] + ([scope(r) for r in regions] if len(regions) > 1 else []),
+        "scopes": [scope(ALL)] + ([scope(r) for r in regions] if len(regions) > 1 else []),
         "multi_region": len(regions) > 1,
         "yoy": yoy,
         "category_chart": Markup(charts.category_chart(data, order, ranks)),
@@ -277,7 +282,7 @@ def html_context(
         "total_points": total_points,
         "generated_at": fmt_datetime(generated_at),
         "version": __version__,
-        "level_names": analysis.GROUP_NAMES_ZH,
+        "level_names": GROUP_NAMES_ZH,
     }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalcrawler.reports import analysis
+from evalcrawler.reports import findings, ranking, regional
 from evalcrawler.reports.cells import INDEX_DECIMALS, SCORE_DECIMALS
 from evalcrawler.reports.data import ReportData, all_metrics
 from evalcrawler.scoring.results import CATEGORIES
@@ -46,7 +46,7 @@ class Table:
 
 
 def _regional_value_decimals(row: Mapping[str, Any]) -> int:
-    if row.get("statistic") in analysis.SCORE_SCALE_STATISTICS:
+    if row.get("statistic") in regional.SCORE_SCALE_STATISTICS:
         return SCORE_DECIMALS
     return INDEX_DECIMALS
 
@@ -56,7 +56,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     s, x = SCORE_DECIMALS, INDEX_DECIMALS
     score_cols = ["total", *CATEGORIES, "previous_total", "total_change"]
     tables: dict[str, Table] = {
-        "scores": Table.from_frame("scores", analysis.ranking(data), dict.fromkeys(score_cols, s)),
+        "scores": Table.from_frame("scores", ranking.ranking(data), dict.fromkeys(score_cols, s)),
     }
 
     indicator_rows: list[dict[str, Any]] = []
@@ -158,7 +158,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     )
     tables["regional"] = Table.from_frame(
         "regional",
-        analysis.regional_table(data),
+        regional.regional_table(data),
         {
             **dict.fromkeys(("mean", "median", "std", "min", "max", "range"), s),
             "cv": x,
@@ -182,7 +182,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     )
     tables["findings"] = Table.from_frame(
         "findings",
-        analysis.findings_table(data),
+        findings.findings_table(data),
         {"score": s, "max_score": s, "lost": s},
     )
     return tables

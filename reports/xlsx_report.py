@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from evalcrawler import __version__
-from evalcrawler.reports import analysis
 from evalcrawler.reports.cells import INDEX_DECIMALS, SCORE_DECIMALS, xlsx_cell
 from evalcrawler.reports.data import ReportData, SiteReport
 from evalcrawler.reports.html_report import fmt_datetime, fmt_score
+from evalcrawler.reports.overview import headline
+from evalcrawler.reports.regional import regional_table
 from evalcrawler.reports.tables import Table
 
 SHEETS: tuple[str, ...] = (
@@ -30,8 +31,8 @@ SHEETS: tuple[str, ...] = (
 
 
 def _summary_rows(data: ReportData, generated_at: datetime) -> list[tuple[str, Any]]:
-    regional = analysis.regional_table(data)
-    head = analysis.headline(data, regional)
+    regional = regional_table(data)
+    head = headline(data, regional)
 
     def names(sites: Sequence[SiteReport]) -> str:
         return "; ".join(f"{s.name_zh or s.name} ({fmt_score(s.total)})" for s in sites)
