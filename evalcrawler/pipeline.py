@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from evalcrawler.config import CrawlSettings, Region, load_region
 from evalcrawler.db import default_url, make_engine, session_scope, store
+from evalcrawler.db.scores import save_scores
 from evalcrawler.errors import (
     EXIT_OK,
     EXIT_UNMEASURED,
@@ -268,7 +269,7 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
         as_of = run.as_of or run.crawl_date or date.today()
         # One site's pages in memory at a time (per process): a province is scored as it is read.
         results = score_run_sites(engine, session, run, rubric, as_of, manual)
-        store.save_scores(
+        save_scores(
             session,
             run,
             rubric_id=rubric.id,

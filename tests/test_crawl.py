@@ -16,6 +16,7 @@ import pytest
 from evalcrawler.config import CrawlSettings, Region
 from evalcrawler.crawl import crawl_run
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from tests.databases import backend_params, database
 from tests.webserver import FixtureServer, Reply
 
@@ -114,7 +115,7 @@ def crawl_fixture_sites(db, log_file, a, b):
     crawl_run(run_id, db, log_file=log_file)
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
-        facts = {f.site_id: f for f in store.load_site_facts(session, run)}
+        facts = {f.site_id: f for f in load_site_facts(session, run)}
         status = run.status
     engine.dispose()
     return status, facts, a, b

@@ -34,6 +34,7 @@ from sqlalchemy import select
 from evalcrawler.config import CrawlSettings, Region
 from evalcrawler.crawl import crawl_run
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.db.models import Site
 from evalcrawler.facts import SiteFacts
 from evalcrawler.scoring.metrics import compute_metrics
@@ -109,7 +110,7 @@ def crawled(db: str, run_id: int) -> Crawl:
     engine = make_engine(db)
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
-        facts = {f.site_id: f for f in store.load_site_facts(session, run)}
+        facts = {f.site_id: f for f in load_site_facts(session, run)}
         rows = {
             s.site_id: {
                 "crawl_state": s.crawl_state,
