@@ -70,7 +70,8 @@ def postgres_database() -> Iterator[str]:
 @contextlib.contextmanager
 def workers(n: int, concurrency: int, queue: str, logs: Path) -> Iterator[list[int]]:
     """``n`` `evalcrawl worker` processes on ``queue``, stopped (warm shutdown) afterwards."""
-    from evalcrawler.distributed import Config, _consumers, make_app
+    from evalcrawler.distributed import Config, make_app
+    from evalcrawler.distributed.orchestrator import _consumers
 
     env = dict(os.environ, EVALCRAWL_QUEUE=queue, EVALCRAWL_LOG_LEVEL="WARNING")
     procs = []
