@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from evalcrawler.config import Region, SiteConfig
+from evalcrawler.demo.planted import SITES
 from evalcrawler.demo.sites import (
     DemoSite,
     Response,
@@ -33,7 +34,7 @@ from evalcrawler.demo.sites import (
     build_sites,
     error_response,
 )
-from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS, SITES
+from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS
 from evalcrawler.errors import ConfigError
 
 DEMO_HEADER = "X-Evalcrawl-Demo"  # site id and build fingerprint: lets a second start reuse

@@ -35,7 +35,8 @@ from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
 from evalcrawler.demo import content as C
-from evalcrawler.demo.specs import AS_OF, SITES, ColSpec, SiteSpec
+from evalcrawler.demo.planted import SITES
+from evalcrawler.demo.specs import AS_OF, ColSpec, SiteSpec
 
 # ------------------------------------------------------------------------------ the model
 
