@@ -26,14 +26,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from evalcrawler.config import Region, SiteConfig
+from evalcrawler.demo.markup import error_response
+from evalcrawler.demo.model import DemoSite, Response
 from evalcrawler.demo.planted import SITES
-from evalcrawler.demo.sites import (
-    DemoSite,
-    Response,
-    address_of,
-    build_sites,
-    error_response,
-)
+from evalcrawler.demo.sites import address_of, build_sites
 from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS
 from evalcrawler.errors import ConfigError
 
