@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "--site", dest="site_pks", type=int, action="append", help="Only this site (its pk)."
     )
     args = parser.parse_args(argv)
-    from evalcrawler.distributed import child_site_lock
+    from evalcrawler.distributed.sitelock import child_site_lock
 
     try:
         with child_site_lock():  # a worker's site lock, when a worker started this process
