@@ -25,6 +25,7 @@ import yaml
 
 from evalcrawler import pipeline
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.demo import demo_region, free_port
 from evalcrawler.scoring.metrics import compute_metrics
 from evalcrawler.scoring.results import METRICS, Thresholds
@@ -55,7 +56,7 @@ def measure(budget: int, folder: Path) -> dict[str, Any]:
     as_of = region.as_of
     assert as_of is not None
     with session_scope(make_engine(db_url)) as session:
-        facts = store.load_site_facts(session, store.get_run(session, outcome.run_id))
+        facts = load_site_facts(session, store.get_run(session, outcome.run_id))
     per_metric = {m: 0 for m in METRICS}
     wrong: dict[str, list[str]] = {m: [] for m in METRICS}
     columns_right = threads_right = 0

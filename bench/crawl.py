@@ -150,7 +150,8 @@ def crawl_settings(region: Region, **flags: Any) -> CrawlSettings:
 
 
 class PeakRss:
-    """Poll the VmHWM (peak RSS) of this process's ``crawl-worker`` child while it runs."""
+    """Poll the VmHWM (peak RSS) of this process's crawl child (``python -m evalcrawler.crawl``)
+    while it runs."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
@@ -174,7 +175,7 @@ class PeakRss:
             with contextlib.suppress(OSError):
                 stat = (entry / "stat").read_text()
                 ppid = stat.rsplit(")", 1)[1].split()[1]
-                if ppid == me and b"crawl-worker" in (entry / "cmdline").read_bytes():
+                if ppid == me and b"evalcrawler.crawl" in (entry / "cmdline").read_bytes():
                     return int(entry.name)
         return None
 

@@ -2,11 +2,11 @@
 
 Demo-sized synthetic sites (``bench/sites.py``: ``pages`` pages each, the demo's sites have
 about 100) are crawled as ``evalcrawl crawl --workers`` does (:func:`evalcrawler.distributed.
-crawl_with_workers`: one Celery task per site, each crawled by a ``crawl-worker`` child of a
-worker) into a fresh PostgreSQL database, once with one ``evalcrawl worker`` and once with two,
-each worker running ``concurrency`` sites at once. The ratio is wall time with two workers /
-wall time with one (ideal 0.5: twice the slots; here both workers share one machine, so
-start-up and parsing compete for the same cores, which real separate machines do not).
+crawl_with_workers`: one Celery task per site, each crawled by a ``python -m evalcrawler.crawl``
+child of a worker) into a fresh PostgreSQL database, once with one ``evalcrawl worker`` and once
+with two, each worker running ``concurrency`` sites at once. The ratio is wall time with two
+workers / wall time with one (ideal 0.5: twice the slots; here both workers share one machine,
+so start-up and parsing compete for the same cores, which real separate machines do not).
 
     .venv/bin/python bench/distributed.py                # 200 sites, several minutes
     .venv/bin/python bench/distributed.py --sites 20     # a quick look
@@ -70,7 +70,8 @@ def postgres_database() -> Iterator[str]:
 @contextlib.contextmanager
 def workers(n: int, concurrency: int, queue: str, logs: Path) -> Iterator[list[int]]:
     """``n`` `evalcrawl worker` processes on ``queue``, stopped (warm shutdown) afterwards."""
-    from evalcrawler.distributed import Config, _consumers, make_app
+    from evalcrawler.distributed import Config, make_app
+    from evalcrawler.distributed.orchestrator import _consumers
 
     env = dict(os.environ, EVALCRAWL_QUEUE=queue, EVALCRAWL_LOG_LEVEL="WARNING")
     procs = []

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from evalcrawler import __version__
+from evalcrawler.errors import EvalcrawlError
 from evalcrawler.limits import (
     MAX_CHECKS,
     MAX_DELAY,
@@ -198,7 +199,22 @@ def _finish(outcome: Any) -> None:
     sys.exit(outcome.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group: an :class:`EvalcrawlError` of the library ends the command as one
+    line, ``Error: <message>``, with the error's exit code (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EvalcrawlError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="evalcrawl")
 def main() -> None:
     """Evaluate government websites the way China's national evaluations do.
@@ -520,21 +536,6 @@ def worker(
     from evalcrawler.distributed import run_worker
 
     run_worker(broker, concurrency=concurrency, queue=queue, visibility_timeout=visibility_timeout)
-
-
-@main.command("crawl-worker", hidden=True)
-@click.option("--run", "run_id", type=int, required=True)
-@click.option("--db", "db_url", required=True)
-@click.option("--log-file", default=None)
-@click.option("--site", "site_pks", type=int, multiple=True, help="Only this site (its pk).")
-def crawl_worker(run_id: int, db_url: str, log_file: str | None, site_pks: tuple[int, ...]) -> None:
-    """Crawl one run in this process (started by `run`/`crawl`; not for direct use)."""
-    from evalcrawler.crawl import crawl_worker as work
-    from evalcrawler.distributed import child_site_lock
-
-    with child_site_lock():  # a worker's site lock, when a worker started this process
-        code = work(run_id, db_url, log_file, site_pks=set(site_pks) if site_pks else None)
-    sys.exit(code)
 
 
 def _print_ranking(outcome: Any) -> None:

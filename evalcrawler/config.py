@@ -7,8 +7,10 @@ then environment variables, then command-line flags.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalcrawler.errors import ConfigError
+from evalcrawler.facts import SEARCH_QUERY
 from evalcrawler.limits import (
     MAX_CHECKS,
     MAX_DELAY,
@@ -28,7 +31,7 @@ from evalcrawler.limits import (
     MIN_SITE_TIMEOUT,
     SITE_TIMEOUT,
 )
-from evalcrawler.urls import host_of
+from evalcrawler.urls import site_hosts
 from evalcrawler.yamlfile import read_yaml, validate
 
 LEVELS = ("municipal", "district", "county", "county_city")
@@ -76,11 +79,12 @@ class SiteConfig(BaseModel):
     @property
     def hosts(self) -> frozenset[str]:
         """The site's hosts (``host`` or ``host:port`` for a non-default port), lower case."""
-        return frozenset(url_host(u) for u in [self.url, *self.aliases])
+        return site_hosts(self.url, self.aliases)
 
 
 class RegionCrawl(BaseModel):
-    """Crawl defaults a region file may set (the demo web needs no politeness delay)."""
+    """Crawl defaults a region file may set (the demo web needs no politeness delay, and is
+    crawled on loopback only). ``--allow-private`` lifts the region's ``allow_nets``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -89,6 +93,7 @@ class RegionCrawl(BaseModel):
     max_pages: int | None = Field(default=None, ge=1, le=MAX_PAGES)
     check_budget: int | None = Field(default=None, ge=0, le=MAX_CHECKS)
     site_timeout: float | None = Field(default=None, ge=MIN_SITE_TIMEOUT, le=MAX_SITE_TIMEOUT)
+    allow_nets: list[str] | None = Field(default=None, min_length=1)
 
 
 class Region(BaseModel):
@@ -98,7 +103,7 @@ class Region(BaseModel):
     name: str
     name_zh: str = ""
     as_of: date | None = None  # a fixed evaluation date (the frozen demo web uses one)
-    demo: bool = False  # the sites are the bundled demo web: `run` starts it on loopback
+    demo: bool = False  # the sites are the bundled demo web, served on loopback (reachable())
     notes: str = ""
     crawl: RegionCrawl = Field(default_factory=RegionCrawl)
     sites: list[SiteConfig] = Field(min_length=1)
@@ -113,18 +118,27 @@ class Region(BaseModel):
                     f"(also sites[{seen[site.id]}]); site ids must be unique"
                 )
             seen[site.id] = index
+        if self.demo and self.crawl.allow_nets is None:
+            # The demo web lives on loopback: its crawl may touch that and nothing else.
+            self.crawl.allow_nets = ["127.0.0.0/8"]
         return self
+
+    def reachable(self) -> AbstractContextManager[object]:
+        """What keeps the region's sites reachable while they are crawled; the pipeline holds
+        it around every crawl of the region. For the bundled demo web (``demo: true``): its
+        servers on the region's loopback addresses, started for the crawl (or a running
+        ``evalcrawl demo serve`` reused). For sites on the web: nothing."""
+        if not self.demo:
+            return contextlib.nullcontext()
+        from evalcrawler.demo import start_demo_for  # the demo builds on this module
+
+        return start_demo_for(self)
 
     def site(self, site_id: str) -> SiteConfig:
         for site in self.sites:
             if site.id == site_id:
                 return site
         raise ConfigError(f"region {self.id!r} has no site {site_id!r}")
-
-
-def url_host(url: str) -> str:
-    """``https://WWW.X.gov.cn:443/a`` → ``www.x.gov.cn``; a non-default port is kept."""
-    return host_of(url)
 
 
 def bundled_regions() -> list[str]:
@@ -174,7 +188,7 @@ class CrawlSettings:
     site_timeout: float = SITE_TIMEOUT  # the most time one site may take, seconds
     probe_count: int = 5  # home page probes per site
     probe_timeout: float = 15.0
-    search_query: str = "政府"
+    search_query: str = SEARCH_QUERY
     keywords: list[str] = field(default_factory=list)  # rubric keywords that steer the crawl
     autothrottle: bool = True
     obey_robots: bool = True

@@ -1,15 +1,16 @@
 """Run the crawl of a run: the only module that starts Scrapy.
 
-Twisted's reactor cannot be restarted, so the crawl runs in a child process
-(``python -m evalcrawler crawl-worker --run ID --db URL``) that reads the run from the
-database, crawls every site not yet done, streams its facts back to the database and exits.
-The parent (:func:`crawl_run`) shows progress from the database, forwards SIGINT/SIGTERM to the
-child (which then stops cleanly) and reports how the crawl ended. Results never pass through
-pipes.
+Twisted's reactor cannot be restarted, so the crawl runs in a child process started from this
+module (``python -m evalcrawler.crawl --run ID --db URL``, see :func:`main`) that reads the run
+from the database, crawls every site not yet done, streams its facts back to the database and
+exits. The parent (:func:`crawl_run`) shows progress from the database, forwards SIGINT/SIGTERM
+to the child (which then stops cleanly) and reports how the crawl ended. Results never pass
+through pipes.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
@@ -18,7 +19,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Collection
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from evalcrawler import archive
 from evalcrawler.config import CrawlSettings
 from evalcrawler.db import make_engine, session_scope, store
 from evalcrawler.db.models import Run, Site
-from evalcrawler.errors import CrawlError, InterruptedRun
+from evalcrawler.errors import EXIT_INTERRUPTED, CrawlError, EvalcrawlError, InterruptedRun
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,39 @@ def scrapy_settings(
 
 
 # ------------------------------------------------------------------ child side
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The crawl child: ``python -m evalcrawler.crawl --run ID --db URL [--log-file FILE]
+    [--site PK …]``. Started by :func:`crawl_run` (and by a distributed worker, with ``--site``
+    and its site lock in the environment); not for direct use. Returns the exit code: 0 done,
+    1 failed (an expected failure is printed as ``Error: …``), 130 stopped."""
+    parser = argparse.ArgumentParser(
+        prog="python -m evalcrawler.crawl",
+        description="Crawl the unfinished sites of a stored run in this process.",
+    )
+    parser.add_argument("--run", dest="run_id", type=int, required=True, help="Run id.")
+    parser.add_argument("--db", dest="db_url", required=True, help="Database URL.")
+    parser.add_argument("--log-file", help="Append Scrapy's log to this file.")
+    parser.add_argument(
+        "--site", dest="site_pks", type=int, action="append", help="Only this site (its pk)."
+    )
+    args = parser.parse_args(argv)
+    from evalcrawler.distributed.sitelock import child_site_lock
+
+    try:
+        with child_site_lock():  # a worker's site lock, when a worker started this process
+            return crawl_worker(
+                args.run_id,
+                args.db_url,
+                args.log_file,
+                site_pks=set(args.site_pks) if args.site_pks else None,
+            )
+    except EvalcrawlError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
 
 
 def crawl_worker(
@@ -263,16 +296,7 @@ def crawl_run(
     poll: float = 1.0,
 ) -> None:
     """Crawl a run in a child process; raise on failure or interruption (see module docstring)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "evalcrawler",
-        "crawl-worker",
-        "--run",
-        str(run_id),
-        "--db",
-        db_url,
-    ]
+    cmd = [sys.executable, "-m", "evalcrawler.crawl", "--run", str(run_id), "--db", db_url]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         cmd += ["--log-file", str(log_file)]
@@ -317,5 +341,5 @@ def crawl_run(
         raise CrawlError(f"the crawl process failed (exit code {code}){where}")
 
 
-def settings_to_json(cs: CrawlSettings) -> dict[str, Any]:
-    return asdict(cs)
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,13 +1,12 @@
 """Errors that users see.
 
-Every expected failure is an :class:`EvalcrawlError`: click prints it as one line,
-``Error: <message>``, and exits with the error's ``exit_code``. The message says what went
-wrong and how to fix it. Unexpected failures (bugs) keep their traceback.
+Every expected failure is an :class:`EvalcrawlError`: the message says what went wrong and how
+to fix it, and ``exit_code`` is the code a command ends with. The library knows nothing of
+click: the CLI (:mod:`evalcrawler.cli`) prints an error as one line, ``Error: <message>``, and
+exits with its code. Unexpected failures (bugs) keep their traceback.
 """
 
 from __future__ import annotations
-
-import click
 
 # Exit codes (documented in the README, relied on by schedulers).
 EXIT_OK = 0
@@ -17,10 +16,18 @@ EXIT_UNMEASURED = 3  # the run finished, but some sites could not be measured
 EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM; rerun the same command to resume
 
 
-class EvalcrawlError(click.ClickException):
+class EvalcrawlError(Exception):
     """Base class of every expected failure: one line, exit code 1."""
 
     exit_code = EXIT_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def format_message(self) -> str:
+        """The message as the CLI shows it after ``Error:``."""
+        return self.message
 
 
 class ConfigError(EvalcrawlError):

@@ -34,6 +34,10 @@ EMPTY_PHRASES: tuple[str, ...] = (
 """Empty-state phrases: text shown where a list should be (docs/metrics.md). Extraction records
 the one a page shows; rubrics may narrow the list (``thresholds.empty_phrases``)."""
 
+SEARCH_QUERY = "政府"
+"""The word the search probe submits to a site's search form, unless the rubric sets another
+(``thresholds.search_query``); ``search_works`` reads the query the probe recorded."""
+
 
 @dataclass
 class DatedItem:
@@ -217,6 +221,11 @@ class SiteFacts:
             if page.is_home:
                 return page
         return None
+
+
+def calendar_day(value: date) -> date:
+    """The calendar date of a date or a datetime (a board's time of day is dropped)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def parse_when(value: Any) -> date | None:

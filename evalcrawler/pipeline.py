@@ -16,7 +16,6 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from evalcrawler.config import CrawlSettings, Region, load_region
 from evalcrawler.db import default_url, make_engine, session_scope, store
+from evalcrawler.db.scores import save_scores
 from evalcrawler.errors import (
     EXIT_OK,
     EXIT_UNMEASURED,
@@ -111,7 +111,9 @@ def prepare_run(
 
 
 def crawl_settings_for(region: Region, rubric: Any, **flags: Any) -> CrawlSettings:
-    """Defaults, then the region's crawl defaults (the demo's), then the rubric, then flags."""
+    """Defaults, then the region's crawl defaults (the demo's), then the rubric, then flags.
+
+    ``allow_private`` (``--allow-private``) also lifts the region's own ``allow_nets``."""
     overrides: dict[str, Any] = region.crawl.model_dump(exclude_none=True)
     th = rubric.thresholds
     overrides.update(
@@ -120,10 +122,10 @@ def crawl_settings_for(region: Region, rubric: Any, **flags: Any) -> CrawlSettin
         search_query=th.search_query,
         keywords=rubric.crawl_keywords(),
     )
-    overrides.update({k: v for k, v in flags.items() if v is not None})
-    if region.demo and not overrides.get("allow_private"):
-        # The demo web lives on loopback: allow exactly that, nothing else.
-        overrides.setdefault("allow_nets", ["127.0.0.0/8"])
+    given = {k: v for k, v in flags.items() if v is not None}
+    if given.get("allow_private"):
+        overrides.pop("allow_nets", None)
+    overrides.update(given)
     return CrawlSettings.from_env(**overrides)
 
 
@@ -177,11 +179,7 @@ def run(
         with session_scope(engine) as session:
             status = store.get_run(session, run_id).status
         if status not in store.CRAWL_DONE:
-            with ExitStack() as stack:
-                if region.demo:
-                    from evalcrawler.demo import start_demo_for
-
-                    stack.enter_context(start_demo_for(region))
+            with region.reachable():  # the demo region's web servers, say
                 log_file = Path(out or DEFAULT_OUT) / "crawl.log"
                 if workers:
                     from evalcrawler.distributed import crawl_with_workers
@@ -271,7 +269,7 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
         as_of = run.as_of or run.crawl_date or date.today()
         # One site's pages in memory at a time (per process): a province is scored as it is read.
         results = score_run_sites(engine, session, run, rubric, as_of, manual)
-        store.save_scores(
+        save_scores(
             session,
             run,
             rubric_id=rubric.id,

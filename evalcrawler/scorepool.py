@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import iter_site_facts, site_facts
 from evalcrawler.db.models import Page, Run, Site
 from evalcrawler.errors import ConfigError
 from evalcrawler.scoring.engine import rank_results, score_site, score_sites
@@ -71,7 +72,7 @@ def score_run_sites(
         ":memory:",
     )
     if processes == 1 or in_memory:
-        return score_sites(rubric, store.iter_site_facts(session, run), as_of, manual=manual)
+        return score_sites(rubric, iter_site_facts(session, run), as_of, manual=manual)
     url = engine.url.render_as_string(hide_password=False)
     # fork where there is one: spawn would run the caller's main script again in every
     # process. A pool process opens its own engine and never uses the connections it inherits.
@@ -108,6 +109,6 @@ def _score_one(
         run = store.get_run(session, run_id)
         site = session.get(Site, site_pk)
         assert site is not None, f"site {site_pk} of run {run_id} vanished while scoring"
-        facts = store.site_facts(session, run, site)
+        facts = site_facts(session, run, site)
     metrics = compute_metrics(facts, rubric.thresholds, as_of)
     return score_site(rubric, facts, metrics, as_of, manual)

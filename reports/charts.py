@@ -23,8 +23,8 @@ from typing import Any, cast
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from evalcrawler.reports.analysis import MEASURES, group_name_zh, level_order
 from evalcrawler.reports.data import ReportData, SiteReport
+from evalcrawler.reports.regional import MEASURES, group_name_zh, level_order
 from evalcrawler.scoring.results import CATEGORIES
 
 CJK_FONTS: tuple[str, ...] = (

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evalcrawler.reports.analysis import COMBINED_GROUPS, COUNTY_LEVEL
+from evalcrawler.reports.regional import COMBINED_GROUPS, COUNTY_LEVEL
 from evalcrawler.reports.data import UNREACHABLE, ReportData
 
 __all__ = [

@@ -35,7 +35,8 @@ from typing import Any
 
 from evalcrawler.errors import ConfigError
 from evalcrawler.facts import SiteFacts
-from evalcrawler.scoring.detectors import DetectContext, Detection, as_number, truthy
+from evalcrawler.scoring.detect_context import DetectContext
+from evalcrawler.scoring.detectors import Detection, as_number, truthy
 from evalcrawler.scoring.results import IndicatorResult, SiteMetrics, SiteResult
 from evalcrawler.scoring.rubric import Condition, Indicator, Rubric, Veto
 

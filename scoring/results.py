@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from evalcrawler.facts import EMPTY_PHRASES
+from evalcrawler.facts import EMPTY_PHRASES, SEARCH_QUERY
 
 METRICS: tuple[str, ...] = (
     "pages",
@@ -66,7 +66,10 @@ def _default_kinds() -> dict[str, list[str]]:
 
 @dataclass
 class Thresholds:
-    """Numbers and word lists that metrics take from the rubric (``thresholds:`` in YAML)."""
+    """Numbers and word lists that metrics take from the rubric (``thresholds:`` in YAML).
+
+    The defaults here are the only ones: a rubric that leaves a threshold out gets this value
+    (:class:`evalcrawler.scoring.rubric.ThresholdsModel` takes them from here)."""
 
     stale_days: dict[str, int] = field(
         default_factory=lambda: {"news": 14, "notice": 180, "policy": 180, "other": 365}
@@ -77,7 +80,7 @@ class Thresholds:
     board_window_days: int = 365
     probe_count: int = 5
     probe_timeout_s: float = 15.0
-    search_query: str = "政府"
+    search_query: str = SEARCH_QUERY
     empty_phrases: list[str] = field(default_factory=lambda: list(EMPTY_PHRASES))
 
 

@@ -10,14 +10,14 @@ is read:
 * list pages that label the times in every row instead (``<li>… 留言时间：… 回复时间：…</li>``);
 * detail pages: the labels 留言时间 … 回复时间 followed by a date.
 
-A time of day is kept when the page shows one (``datetime``), else the date. :func:`latency_days`
-is the one definition of reply latency, shared with the metric code.
+A time of day is kept when the page shows one (``datetime``), else the date; the reply latency
+is computed by the metric code (``evalcrawler.scoring.letters.latency_days``).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from lxml import etree
@@ -41,17 +41,6 @@ _ASKED_RE = re.compile("|".join(ASKED_LABELS))
 _REPLY_RE = re.compile("|".join(REPLY_LABELS))
 _STATUS_RE = re.compile("|".join(STATUS_LABELS))
 _GAP = " \t\n\r:：\xa0\u3000[]【】"
-
-
-def latency_days(asked: date, replied: date) -> float:
-    """Reply latency in days: fractional when both are datetimes, else whole calendar days."""
-    if isinstance(asked, datetime) and isinstance(replied, datetime):
-        if (asked.tzinfo is None) != (replied.tzinfo is None):
-            asked, replied = asked.replace(tzinfo=None), replied.replace(tzinfo=None)
-        return (replied - asked).total_seconds() / 86400
-    a = asked.date() if isinstance(asked, datetime) else asked
-    r = replied.date() if isinstance(replied, datetime) else replied
-    return float((r - a).days)
 
 
 def status_state(text: str) -> str | None:

@@ -334,7 +334,3 @@ def heading_year(text: str) -> int | None:
     """The year a list heading shows (``2018年政府工作报告`` → 2018): four digits and 年."""
     m = _YEAR_ONLY.search(normalize(text))
     return int(m.group(1)) if m else None
-
-
-def has_copyright(text: str) -> bool:
-    return _COPYRIGHT.search(text) is not None

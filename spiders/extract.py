@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -78,6 +78,7 @@ from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, P
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
+from evalcrawler.urls import http_url
 
 log = logging.getLogger(__name__)
 
@@ -245,30 +246,6 @@ def _sniff_html(body: bytes) -> bool:
     return head.startswith(b"<") and _HTML_SNIFF.search(head) is not None
 
 
-def normalize_url(url: str) -> str | None:
-    """Absolute http(s) URL without fragment, scheme and host lower case, default port dropped,
-    empty path ``/``; ``None`` for other schemes and unparsable URLs."""
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            return None
-        host = parts.hostname.lower()
-        if ":" in host:  # IPv6 literal
-            host = f"[{host}]"
-        port = parts.port
-    except ValueError:
-        return None
-    netloc = host
-    if port is not None and not (
-        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
-    ):
-        netloc = f"{host}:{port}"
-    if "@" in parts.netloc:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-
-
 def absolute_url(base: str, href: str | None) -> str | None:
     """Resolve an ``href`` against the page (or ``<base>``) URL; ``None`` when it does not lead
     to an http(s) resource (``javascript:``, ``mailto:``, a bare ``#fragment``)."""
@@ -303,7 +280,7 @@ def absolute_url(base: str, href: str | None) -> str | None:
         joined = urljoin(base, href.replace("\\", "/"))
     except ValueError:
         return None
-    return normalize_url(joined)
+    return http_url(joined)
 
 
 # An absolute http(s) URL already in normal form but for its fragment and default port.
@@ -319,7 +296,7 @@ _SIMPLE_HREF = re.compile(
 @lru_cache(maxsize=64)
 def _base_parts(base: str) -> tuple[str, str] | None:
     """(``scheme://host[:port]``, directory path ending in ``/``) of a normalised base URL."""
-    norm = normalize_url(base)
+    norm = http_url(base)
     if norm is None:
         return None
     parts = urlsplit(norm)
@@ -1151,7 +1128,7 @@ def _extract(
             break
     facts.text = render("".join(raw_parts))[:TEXT_CAP]
 
-    candidates = _collect_items(w, fetched, normalize_url(url))
+    candidates = _collect_items(w, fetched, http_url(url))
 
     # Publish date: meta, else a labelled date in the shown text, else the article's info line
     # (date next to 来源). Text of dated list items and footers is left out, so a list page's
@@ -1213,9 +1190,7 @@ def _extract(
     )
 
     facts.forms = [_form(el, url, base) for el in w.forms]
-    facts.threads = extract_threads(
-        root, normalize_url(url) or url, fetched, text=facts.text, base=base
-    )
+    facts.threads = extract_threads(root, http_url(url) or url, fetched, text=facts.text, base=base)
 
     if publish is None and sum(1 for it in main if it.hits) < 3:
         # Last resort for articles, not for list pages (a main list of three items that show

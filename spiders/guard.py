@@ -35,7 +35,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -43,7 +43,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from twisted.internet import defer, threads
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IResolutionReceiver
+from twisted.internet.interfaces import IHostnameResolver, IHostResolution
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -324,7 +324,7 @@ class GuardedResolver:
 
     def resolveHostName(
         self,
-        resolutionReceiver: IResolutionReceiver,
+        resolutionReceiver: Any,  # an IResolutionReceiver (zope interfaces are not types)
         hostName: str,
         portNumber: int = 0,
         addressTypes: Sequence[type] | None = None,
@@ -347,7 +347,7 @@ class GuardedResolver:
             resolutionReceiver.resolutionComplete()
 
         self.resolve(hostName).addCallbacks(deliver, refuse)
-        return resolution
+        return cast(IHostResolution, resolution)
 
 
 def installed_resolver() -> GuardedResolver | None:

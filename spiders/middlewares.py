@@ -324,7 +324,9 @@ class _CappedPolicy(http.cookiejar.DefaultCookiePolicy):
             return False
         if len(cookie.name) + len(cookie.value or "") > MAX_COOKIE_BYTES:
             return False
-        held = self.jar._cookies  # domain → path → name → cookie (under the jar's lock)
+        # domain → path → name → cookie, read under the jar's lock (extract_cookies holds it);
+        # http.cookiejar has no public way to count a domain's cookies.
+        held: dict[str, dict[str, dict[str, Any]]] = self.jar._cookies  # type: ignore[attr-defined]
         if cookie.name in held.get(cookie.domain, {}).get(cookie.path, {}):
             return True
         in_domain = sum(len(names) for names in held.get(cookie.domain, {}).values())

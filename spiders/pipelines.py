@@ -105,7 +105,7 @@ class DatabasePipeline:
             logger.error("writing crawl facts to the database failed: %s", exc)
             from twisted.internet import reactor
 
-            reactor.callFromThread(self._stop_crawl)  # type: ignore[attr-defined]
+            reactor.callFromThread(self._stop_crawl)
 
     def _stop_crawl(self) -> None:
         # Without a database the crawl would only lose what it fetches: stop it.

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -42,7 +42,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
-from evalcrawler.facts import LinkCheck, PageFacts, Probe
+from evalcrawler.facts import SEARCH_QUERY, LinkCheck, PageFacts, Probe
 from evalcrawler.limits import SITE_TIMEOUT
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.guard import SCHEMES, AddressRefused, vetted_address
@@ -183,6 +183,8 @@ class SiteSpider(scrapy.Spider):
     """Crawl all sites of one run (see the module docstring)."""
 
     name = "evalcrawl"
+    item_sink: Any  # the database pipeline (spiders/pipelines.py), set when it opens
+    _ask_dns: bool  # set by from_crawler
 
     def __init__(
         self,
@@ -193,7 +195,7 @@ class SiteSpider(scrapy.Spider):
         check_budget: int = 2000,
         probe_count: int = 5,
         probe_timeout: float = 15.0,
-        search_query: str = "政府",
+        search_query: str = SEARCH_QUERY,
         keywords: list[str] | None = None,
         resume: dict[int, dict[str, Any]] | None = None,
         site_timeout: float = SITE_TIMEOUT,
@@ -529,7 +531,7 @@ class SiteSpider(scrapy.Spider):
         """The next hop of a redirect, or None (the response is final)."""
         if not (300 <= response.status < 400) or b"Location" not in response.headers:
             return None
-        location = response.headers.get(b"Location", b"").decode("latin-1")
+        location = (response.headers.get(b"Location") or b"").decode("latin-1")
         target = normalise(urljoin(response.url, location.strip()))
         scheme = urlsplit(target).scheme.lower()
         if scheme not in SCHEMES:
@@ -563,19 +565,20 @@ class SiteSpider(scrapy.Spider):
         for key in ("download_slot", "download_latency", "depth", "ec_counted_dummy"):
             meta.pop(key, None)
         meta["ec_chain"] = chain
+        request = cast(Request, response.request)
         method = (
-            response.request.method
+            request.method
             if response.status in (307, 308)
-            else ("HEAD" if response.request.method == "HEAD" else "GET")
+            else ("HEAD" if request.method == "HEAD" else "GET")
         )
-        body = response.request.body if response.status in (307, 308) else None
+        body = request.body if response.status in (307, 308) else None
         return Request(
             target,
             method=method,
             body=body,
-            callback=response.request.callback,
-            errback=response.request.errback,
-            priority=response.request.priority,
+            callback=request.callback,
+            errback=request.errback,
+            priority=request.priority,
             dont_filter=True,
             meta=meta,
         )
@@ -711,7 +714,7 @@ class SiteSpider(scrapy.Spider):
             status=response.status,
             final_url=response.url,
             method=method,
-            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1")[:200],
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1")[:200],
             error=response.meta.get("ec_redirect_error"),
         )
         return self._item(state, {"type": "check", "check": check})
@@ -759,7 +762,7 @@ class SiteSpider(scrapy.Spider):
             )
             probe.detail = {
                 "query": response.meta.get("ec_query", self.search_query),
-                "method": response.request.method,
+                "method": cast(Request, response.request).method,
                 "links": [
                     {"url": link.url, "text": link.text}
                     for link in facts.links[:SEARCH_PROBE_LINKS]
@@ -802,7 +805,7 @@ class SiteSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
-        state = self.sites.get(meta.get("ec_site"))
+        state = self.sites.get(cast(int, meta.get("ec_site")))
         if state is None:
             return
         state.outstanding -= 1

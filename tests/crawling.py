@@ -10,6 +10,7 @@ import yaml
 
 from evalcrawler import pipeline
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.facts import SiteFacts
 
 
@@ -54,5 +55,5 @@ def run_region(
     )
     with session_scope(make_engine(db)) as session:
         run = store.get_run(session, outcome.run_id)
-        facts = {f.site_id: f for f in store.load_site_facts(session, run)}
+        facts = {f.site_id: f for f in load_site_facts(session, run)}
     return outcome, facts, db

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from evalcrawler.cli import main
-from evalcrawler.db import make_engine, session_scope, sqlite_file, store
+from evalcrawler.db import make_engine, scores, session_scope, sqlite_file
 from evalcrawler.db.models import IndicatorScore, Measurement, ScoreSet, SiteScore
 from evalcrawler.reports.writers import CSV_FILES
 from tests.test_cli import run_cli
@@ -335,7 +335,7 @@ def test_scores_are_saved_in_one_transaction(demo_crawl, tmp_path, monkeypatch):
     before = counts()
     assert before[1] > 0
     made = {"n": 0}
-    real = store._row_dict
+    real = scores._row_dict
 
     def failing(obj):
         # Called for each column of each site, after the old scoring was deleted and while
@@ -347,7 +347,7 @@ def test_scores_are_saved_in_one_transaction(demo_crawl, tmp_path, monkeypatch):
             )
         return real(obj)
 
-    monkeypatch.setattr(store, "_row_dict", failing)
+    monkeypatch.setattr(scores, "_row_dict", failing)
     result = CliRunner().invoke(main, ["score", "--run", str(demo_crawl.run_id), "--db", url])
     assert result.exit_code == 1
     assert result.output == (

@@ -7,6 +7,8 @@ in production (``evalcrawler.crawl.crawl_run``); the assertions read the databas
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from dataclasses import asdict
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from evalcrawler.config import CrawlSettings, Region
 from evalcrawler.crawl import crawl_run
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from tests.databases import backend_params, database
 from tests.webserver import FixtureServer, Reply
 
@@ -112,7 +115,7 @@ def crawl_fixture_sites(db, log_file, a, b):
     crawl_run(run_id, db, log_file=log_file)
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
-        facts = {f.site_id: f for f in store.load_site_facts(session, run)}
+        facts = {f.site_id: f for f in load_site_facts(session, run)}
         status = run.status
     engine.dispose()
     return status, facts, a, b
@@ -236,3 +239,19 @@ def test_politeness_delay_and_one_request_at_a_time(default_db_url):
     gaps = sorted(b - a for a, b in itertools.pairwise(sorted(h.time for h in server.hits)))
     assert gaps[0] >= 0.25 * 0.8, gaps
     assert gaps[len(gaps) // 2] >= 0.25 * 0.95, gaps
+
+
+def test_the_crawl_child_starts_from_its_own_module(tmp_path):
+    """``python -m evalcrawler.crawl`` is the crawl child; an expected failure is one line."""
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalcrawler.crawl", "--run", "99", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1,
+        "",
+        "Error: no run 99 in this database; `evalcrawl runs` lists the runs\n",
+    )

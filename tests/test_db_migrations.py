@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from evalcrawler import pipeline
 from evalcrawler.cli import main
 from evalcrawler.db import make_engine, safe_url, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.db.migrate import (
     BASE_REVISION,
     HEAD,
@@ -156,7 +157,7 @@ def test_last_years_database_is_upgraded_in_place(empty_db):
     crawl(old, empty_db, run_id)
     pipeline.score(old, run_id, "gov2013")
     with session_scope(old) as session:
-        facts_before = store.load_site_facts(session, store.get_run(session, run_id))
+        facts_before = load_site_facts(session, store.get_run(session, run_id))
     report_before = load_report_data(old, run_id)
     if old.dialect.name == "postgresql":  # the old schema limited names to 64 characters
         with pytest.raises(DBAPIError, match="too long"):
@@ -175,7 +176,7 @@ def test_last_years_database_is_upgraded_in_place(empty_db):
     indexes = {i["name"] for i in inspect(engine).get_indexes("links")}
     assert "ix_links_run" in indexes
     with session_scope(engine) as session:
-        assert store.load_site_facts(session, store.get_run(session, run_id)) == facts_before
+        assert load_site_facts(session, store.get_run(session, run_id)) == facts_before
     assert load_report_data(engine, run_id) == report_before
     new_run(engine, region(id="x" * 70), year=2027)  # the new schema takes long ids
     code, output = cli("runs", "--db", empty_db)

@@ -24,6 +24,7 @@ from evalcrawler import pipeline
 from evalcrawler.cli import main
 from evalcrawler.config import Region
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.db.models import Link, Measurement, Page, Run, ScoreSet, Site, SiteScore
 from evalcrawler.errors import RunLockedError
 from evalcrawler.facts import DatedItem, Form, FormField, LinkCheck, PageFacts, Probe
@@ -336,7 +337,7 @@ def test_values_postgresql_refuses_are_stored_alike(db_url):
         assert row.facts["elapsed_ms"] is None
         assert row.facts["meta"] == {"k": "v\x00"}  # JSON keeps it, escaped
         run = store.get_run(session, run_id)
-        site = store.load_site_facts(session, run)[0]
+        site = load_site_facts(session, run)[0]
     assert site.pages[0].links[0].text == "链接"
     assert site.probes[0].elapsed_ms is None
     assert site.probes[0].detail == {"inf": None, "nan": None, "s": "\x00"}
@@ -379,9 +380,7 @@ def test_scores_are_stored_replaced_and_loaded(db_url):
     run_id = new_run(engine)
     crawl(engine, db_url, run_id)
     with session_scope(engine) as session:
-        facts = {
-            f.site_id: f for f in store.load_site_facts(session, store.get_run(session, run_id))
-        }
+        facts = {f.site_id: f for f in load_site_facts(session, store.get_run(session, run_id))}
     city = facts["city"]
     assert city.pages[0].url == CITY and city.home is not None
     assert [(p.kind, p.seq) for p in city.probes] == [("home", 0), ("home", 1), ("home", 2)]

@@ -26,8 +26,10 @@ from evalcrawler.demo import (
     start_demo_for,
 )
 from evalcrawler.demo.content import EMPTY_PHRASES
-from evalcrawler.demo.sites import DemoSite, build_sites
-from evalcrawler.demo.specs import AS_OF, RANKING, SITES
+from evalcrawler.demo.model import DemoSite
+from evalcrawler.demo.planted import RANKING, SITES
+from evalcrawler.demo.sites import build_sites
+from evalcrawler.demo.specs import AS_OF
 from evalcrawler.demo.truth import TRUTH_FILE, compute_truth, load_truth, truth_text
 from evalcrawler.errors import ConfigError
 from evalcrawler.scoring.results import METRICS

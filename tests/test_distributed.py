@@ -166,7 +166,7 @@ def children_of(pid: int) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == pid and b"crawl-worker" in cmdline:
+        if ppid == pid and b"evalcrawler.crawl" in cmdline:
             found.append(int(entry.name))
     return found
 

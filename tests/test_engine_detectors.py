@@ -12,11 +12,10 @@ import pytest
 from evalcrawler.facts import DatedItem, LinkCheck, PageFacts, SiteFacts
 from evalcrawler.facts import Link as L
 from evalcrawler.scoring import detectors as detectors_module
+from evalcrawler.scoring.detect_context import DetectContext
 from evalcrawler.scoring.detectors import (
-    DetectContext,
     Detection,
     DetectorConfig,
-    Keywords,
     expand_years,
     registered_detectors,
     truthy,
@@ -29,6 +28,7 @@ from evalcrawler.scoring.results import (
     Thresholds,
 )
 from evalcrawler.scoring.rubric import parse_rubric
+from evalcrawler.scoring.text_detectors import Keywords
 
 AS_OF = date(2026, 11, 20)
 H = "https://www.demo.gov.cn"

@@ -14,7 +14,8 @@ from evalcrawler.facts import DatedItem, Link, PageFacts, SiteFacts
 from evalcrawler.scoring.detectors import MetricMeasure
 from evalcrawler.scoring.engine import score_site
 from evalcrawler.scoring.results import METRICS, Measurement, SiteMetrics
-from evalcrawler.scoring.rubric import LEVELS, RULES, Indicator, Rubric, RuleBase, load_rubric
+from evalcrawler.scoring.rubric import LEVELS, Indicator, Rubric, load_rubric
+from evalcrawler.scoring.rules import RULES, RuleBase
 
 AS_OF = date(2026, 11, 20)
 H = "https://www.demo.gov.cn"

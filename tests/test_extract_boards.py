@@ -11,7 +11,8 @@ import lxml.html
 import pytest
 
 from evalcrawler.facts import Thread, parse_when
-from evalcrawler.spiders.boards import extract_threads, latency_days
+from evalcrawler.scoring.letters import latency_days
+from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.extract import extract_page
 
 REAL = Path(__file__).parent / "fixtures" / "real"

@@ -16,6 +16,7 @@ import pytest
 
 from evalcrawler import pipeline
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.demo import free_port
 from evalcrawler.demo.sites import build_sites
 from tests.demo_fixtures import write_demo_region
@@ -27,7 +28,7 @@ BUDGET = 60
 def fetched_paths(db_url: str, run_id: int) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Per site: the paths of every page request, and of the pages that answered 2xx."""
     with session_scope(make_engine(db_url)) as session:
-        sites = store.load_site_facts(session, store.get_run(session, run_id))
+        sites = load_site_facts(session, store.get_run(session, run_id))
     requested = {s.site_id: {urlsplit(p.url).path for p in s.pages} for s in sites}
     ok = {
         s.site_id: {urlsplit(p.final_url or p.url).path for p in s.pages if 200 <= p.status < 300}

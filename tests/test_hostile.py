@@ -33,6 +33,7 @@ from sqlalchemy import select
 from evalcrawler.config import CrawlSettings, Region
 from evalcrawler.crawl import crawl_run
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.db.models import Site
 from evalcrawler.facts import SiteFacts
 from evalcrawler.scoring.metrics import compute_metrics
@@ -103,7 +104,7 @@ def crawled(db: str, run_id: int) -> Crawl:
     engine = make_engine(db)
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
-        facts = {f.site_id: f for f in store.load_site_facts(session, run)}
+        facts = {f.site_id: f for f in load_site_facts(session, run)}
         rows = {
             s.site_id: {
                 "crawl_state": s.crawl_state,
@@ -127,8 +128,8 @@ def hostile(tmp_path_factory):
         twin = FixtureServer("127.0.0.100", routes, fallback=fallback).start()
         try:
             alone_db, alone_id = create_run(region_of({"control": twin}), folder / "alone.db")
-            worker = ["crawl-worker", "--run", str(alone_id), "--db", alone_db]
-            alone = subprocess.Popen([sys.executable, "-m", "evalcrawler", *worker])
+            worker = ["evalcrawler.crawl", "--run", str(alone_id), "--db", alone_db]
+            alone = subprocess.Popen([sys.executable, "-m", *worker])
             db, run_id = create_run(region_of(servers), folder / "hostile.db")
             crawl_run(run_id, db, log_file=folder / "hostile.log")
             assert alone.wait(timeout=60) == 0

@@ -142,7 +142,7 @@ def crawl_workers(db_url: str) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"crawl-worker" in cmdline and db_url.encode() in cmdline:
+        if b"evalcrawler.crawl" in cmdline and db_url.encode() in cmdline:
             pids.append(int(entry.name))
     return pids
 

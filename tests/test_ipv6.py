@@ -12,6 +12,7 @@ import pytest
 from evalcrawler.config import CrawlSettings, Region
 from evalcrawler.crawl import crawl_run
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.scoring.metrics import compute_metrics
 from evalcrawler.scoring.results import Thresholds
 from evalcrawler.spiders.middlewares import resolve_aaaa
@@ -66,9 +67,7 @@ def crawled_with_fake_dns(tmp_path, monkeypatch):
             ).id
         crawl_run(run_id, db)
         with session_scope(make_engine(db)) as session:
-            return {
-                s.site_id: s for s in store.load_site_facts(session, store.get_run(session, run_id))
-            }
+            return {s.site_id: s for s in load_site_facts(session, store.get_run(session, run_id))}
     finally:
         for srv in servers:
             srv.stop()

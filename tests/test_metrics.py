@@ -28,17 +28,10 @@ from evalcrawler.facts import (
 )
 from evalcrawler.facts import Link as L
 from evalcrawler.scoring import metrics as metrics_module
-from evalcrawler.scoring.metrics import (
-    MetricContext,
-    compute_metrics,
-    latency_days,
-    metric,
-    percentile,
-    registered_metrics,
-)
+from evalcrawler.scoring.letters import latency_days, percentile
+from evalcrawler.scoring.metric_context import MetricContext
+from evalcrawler.scoring.metrics import compute_metrics, metric, registered_metrics
 from evalcrawler.scoring.results import METRICS, Measurement, SiteMetrics, Thresholds
-from evalcrawler.scoring.urls import internal_key, normalised
-from evalcrawler.urls import is_internal, normalise
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HOST = "www.demo.gov.cn"
@@ -241,26 +234,6 @@ def test_pages_include_alias_hosts_and_the_home_page_final_host() -> None:
         ],
     )
     assert run(facts).value("pages") == 3
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://www.demo.gov.cn/a/b.html?x=1&y=2",
-        "HTTPS://WWW.Demo.gov.cn:443/a",
-        "http://www.demo.gov.cn:80",
-        "http://www.demo.gov.cn:8080/a?b=1&&c=2",
-        "http://127.0.0.2:8080/?q=政府#top",
-        "https://www.demo.gov.cn/a;jsessionid=AB12?sid=3&x=1",
-        "https://www.demo.gov.cn/a b?x='1'",
-        "https://www.demo.gov.cn/%E6%94%BF?",
-    ],
-)
-def test_fast_url_normalisation_agrees_with_the_crawler(url: str) -> None:
-    assert normalised(url) == normalise(url)
-    hosts = frozenset({HOST, "127.0.0.2:8080"})
-    expected = normalise(url) if is_internal(normalise(url), hosts) else None
-    assert internal_key(url, hosts) == expected
 
 
 def test_links_to_the_same_target_count_once_after_normalisation() -> None:

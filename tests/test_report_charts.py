@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evalcrawler.reports import analysis, charts
+from evalcrawler.reports import charts, ranking
 from evalcrawler.reports.data import load_report_data
 
 try:
@@ -24,8 +24,8 @@ def data(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _render(data) -> tuple[str, str]:
-    ranks = analysis.effective_ranks(data)
-    order = analysis.ranked_sites(data)
+    ranks = ranking.effective_ranks(data)
+    order = ranking.ranked_sites(data)
     return charts.category_chart(data, order, ranks), charts.level_chart(data)
 
 

@@ -21,16 +21,11 @@ from openpyxl import load_workbook
 
 from evalcrawler import __version__
 from evalcrawler.errors import ReportError
-from evalcrawler.reports import writers
+from evalcrawler.reports import tables, writers
+from evalcrawler.reports.cells import csv_cell, neutralise
 from evalcrawler.reports.data import load_report_data, report_data_from_results
-from evalcrawler.reports.writers import (
-    CSV_FILES,
-    csv_cell,
-    neutralise,
-    report_run,
-    safe_href,
-    write_reports,
-)
+from evalcrawler.reports.html_report import safe_href
+from evalcrawler.reports.writers import CSV_FILES, report_run, write_reports
 from evalcrawler.scoring.results import (
     METRICS,
     ColumnResult,
@@ -407,7 +402,7 @@ def test_xlsx_has_the_tables_and_is_deterministic(stored, tmp_path: Path) -> Non
 
 
 def _rows_of_csv(data, stem: str) -> list[dict]:
-    return writers.build_tables(data)[stem].rows
+    return tables.build_tables(data)[stem].rows
 
 
 # --- API ----------------------------------------------------------------------------------

@@ -7,20 +7,12 @@ from datetime import date
 
 import pytest
 
-from evalcrawler.reports import analysis
-from evalcrawler.reports.analysis import (
-    COUNTIES,
-    COUNTY_LEVEL,
-    describe,
-    gap,
-    gini,
-    lookup,
-    regional_table,
-    theil,
-    theil_decomposition,
-)
+from evalcrawler.reports import ranking
+from evalcrawler.reports.cells import round_half_up
 from evalcrawler.reports.data import report_data_from_results
-from evalcrawler.reports.writers import round_half_up
+from evalcrawler.reports.findings import site_findings, unchecked
+from evalcrawler.reports.regional import COUNTIES, COUNTY_LEVEL, lookup, regional_table
+from evalcrawler.reports.statistics import describe, gap, gini, theil, theil_decomposition
 from evalcrawler.scoring.results import IndicatorResult, SiteResult
 
 try:
@@ -232,7 +224,7 @@ def test_regional_statistics_per_region() -> None:
     within = lookup(table, "theil_within_region")
     assert within is not None and between + within == approx(theil(totals.values()))
     # The ranks were not stored: competition ranking by total.
-    assert analysis.effective_ranks(data) == {"a": 1, "a1": 2, "b": 3, "b1": 4}
+    assert ranking.effective_ranks(data) == {"a": 1, "a1": 2, "b": 3, "b1": 4}
 
 
 def test_competition_ranking_and_findings_order() -> None:
@@ -267,8 +259,8 @@ def test_competition_ranking_and_findings_order() -> None:
         SiteResult("s", "county", "unreachable", None, {}),
     ]
     data = report_data_from_results(region, results)
-    assert analysis.effective_ranks(data) == {"p": 1, "q": 1, "r": 3, "s": None}
-    findings = analysis.site_findings(data.site("p"))
+    assert ranking.effective_ranks(data) == {"p": 1, "q": 1, "r": 3, "s": None}
+    findings = site_findings(data.site("p"))
     # The veto first; then most points lost; ties by the points at stake (b before a).
     assert [(f.kind, f.indicator_id, f.lost) for f in findings] == [
         ("veto", "", None),
@@ -276,4 +268,4 @@ def test_competition_ranking_and_findings_order() -> None:
         ("lost", "b", 5.0),
         ("lost", "a", 5.0),
     ]
-    assert [i.indicator_id for i in analysis.unchecked(data.site("p"))] == ["d", "e"]
+    assert [i.indicator_id for i in unchecked(data.site("p"))] == ["d", "e"]

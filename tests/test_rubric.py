@@ -13,13 +13,13 @@ from evalcrawler.errors import RubricError
 from evalcrawler.scoring.detectors import DetectorConfig, registered_detectors
 from evalcrawler.scoring.results import CATEGORIES, METRICS, Thresholds
 from evalcrawler.scoring.rubric import (
-    RULES,
     Indicator,
     Rubric,
     bundled_rubrics,
     load_rubric,
     parse_rubric,
 )
+from evalcrawler.scoring.rules import RULES
 
 BROKEN = Path(__file__).parent / "rubrics"
 RUBRICS = Path(__file__).resolve().parent.parent / "rubrics"

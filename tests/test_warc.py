@@ -33,6 +33,7 @@ from evalcrawler.archive import default_root, rebuild_page_facts
 from evalcrawler.config import CrawlSettings, Region
 from evalcrawler.crawl import crawl_run
 from evalcrawler.db import make_engine, session_scope, store
+from evalcrawler.db.facts import load_site_facts
 from evalcrawler.db.models import Link, Page, Run
 from evalcrawler.errors import ConfigError
 from evalcrawler.spiders import warc
@@ -131,9 +132,7 @@ def records(folder: Path) -> list[tuple[str, int, object, bytes]]:
 def page_facts(db: str, run_id: int) -> dict[str, dict]:
     with session_scope(make_engine(db)) as session:
         run = store.get_run(session, run_id)
-        return {
-            p.url: p.to_json() for site in store.load_site_facts(session, run) for p in site.pages
-        }
+        return {p.url: p.to_json() for site in load_site_facts(session, run) for p in site.pages}
 
 
 def copy_db(url: str, to: Path) -> None:
@@ -385,7 +384,7 @@ def test_a_killed_crawl_leaves_readable_files_and_resumes_into_new_ones(tmp_path
     db = f"sqlite:///{tmp_path / 'k.db'}"
     run_id = new_run(db, one_site(server, "k"), settings(probe_count=1))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "evalcrawler", "crawl-worker", "--run", str(run_id), "--db", db],
+        [sys.executable, "-m", "evalcrawler.crawl", "--run", str(run_id), "--db", db],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,7 +56,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the report read while the crawl process writes; foreign keys for cascades.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -178,10 +178,6 @@ def safe_url(url: str) -> str:
         return make_url(shown).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return re.sub(r"(://[^:/@]*:).*@", r"\1***@", url)
-
-
-def has_schema(engine: Engine) -> bool:
-    return inspect(engine).has_table("runs")
 
 
 @contextmanager

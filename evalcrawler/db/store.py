@@ -1,16 +1,16 @@
-"""Reading and writing runs: create or find a run, lock it, load its facts, save its scores.
+"""Runs in the database: create or find a run, lock it, and the state of its crawl (what is
+left to crawl, what a resumed crawl knows already, progress).
 
-Everything the pipeline needs from the database goes through here, so the crawl, the scoring
-and the reports never build queries of their own.
+Everything the pipeline needs from the database goes through here, :mod:`evalcrawler.db.facts`
+(the stored facts, for scoring) and :mod:`evalcrawler.db.scores` (saving scores), so the crawl,
+the scoring and the reports never build queries of their own.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections import defaultdict
-from collections.abc import Collection, Iterator
-from dataclasses import asdict
+from collections.abc import Collection
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -19,24 +19,9 @@ from sqlalchemy.orm import Session
 
 from evalcrawler.config import Region
 from evalcrawler.db import session_scope
-from evalcrawler.db.models import (
-    IndicatorScore,
-    Link,
-    LinkCheck,
-    Measurement,
-    Page,
-    Probe,
-    Run,
-    ScoreSet,
-    Site,
-    SiteScore,
-)
+from evalcrawler.db.models import Link, LinkCheck, Page, Probe, Run, ScoreSet, Site
 from evalcrawler.errors import ConfigError, RunLockedError
-from evalcrawler.facts import Link as LinkFact
-from evalcrawler.facts import LinkCheck as LinkCheckFact
-from evalcrawler.facts import PageFacts, SiteFacts
-from evalcrawler.facts import Probe as ProbeFact
-from evalcrawler.urls import normalise
+from evalcrawler.urls import normalise, site_hosts
 
 LOCK_STALE = timedelta(seconds=90)  # a lock whose heartbeat is older is taken over
 CRAWL_DONE = ("crawled", "scored")  # run statuses whose crawl is complete
@@ -215,8 +200,6 @@ def release_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
 
 def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
     """What the spider needs to know of each site not yet done."""
-    from evalcrawler.config import url_host
-
     specs = []
     for site in session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)):
         if site.crawl_state == "done":
@@ -227,7 +210,7 @@ def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
                 "site_id": site.site_id,
                 "url": site.url,
                 "aliases": list(site.aliases or []),
-                "hosts": sorted({url_host(u) for u in [site.url, *(site.aliases or [])]}),
+                "hosts": sorted(site_hosts(site.url, site.aliases or [])),
             }
         )
     return specs
@@ -390,238 +373,3 @@ def reset_run_crawl(session: Session, run: Run) -> None:
         .where(Site.run_id == run.id)
         .values(crawl_state="pending", status=None, reason=None, started_at=None, finished_at=None)
     )
-
-
-# -------------------------------------------------------------- facts for scoring
-
-
-def load_site_facts(session: Session, run: Run) -> list[SiteFacts]:
-    """Every site of the run with its stored facts, as scoring wants them."""
-    return list(iter_site_facts(session, run))
-
-
-def iter_site_facts(session: Session, run: Run) -> Iterator[SiteFacts]:
-    """The run's sites with their stored facts, one site at a time.
-
-    Scoring holds one site's pages at a time, so a province's crawl fits in memory; rows are
-    read as plain tuples (no ORM objects, which the session would keep until it ends).
-    """
-    sites = session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)).all()
-    for site in sites:
-        yield site_facts(session, run, site)
-
-
-def site_facts(session: Session, run: Run, site: Site) -> SiteFacts:
-    """One site of the run with its stored facts."""
-    from evalcrawler.config import url_host
-
-    links_by_page: dict[int, list[LinkFact]] = defaultdict(list)
-    for row in session.execute(
-        select(Link.page_id, Link.url, Link.text, Link.nav, Link.pager)
-        .where(Link.site_pk == site.id)
-        .order_by(Link.id)
-    ):
-        links_by_page[row.page_id].append(LinkFact(row.url, row.text, row.nav, row.pager))
-    pages = []
-    # In URL order, not crawl order: the crawl order of concurrent requests may differ from
-    # one crawl to the next, and every "first" a metric or detector picks must not.
-    for row in session.execute(
-        select(
-            Page.id,
-            Page.facts,
-            Page.url,
-            Page.final_url,
-            Page.status,
-            Page.error,
-            Page.is_html,
-            Page.is_home,
-            Page.title,
-            Page.text,
-            Page.warc_record,
-        )
-        .where(Page.site_pk == site.id)
-        .order_by(Page.url, Page.id)
-    ):
-        data = dict(row.facts)
-        data.update(
-            url=row.url,
-            final_url=row.final_url,
-            status=row.status,
-            error=row.error,
-            is_html=row.is_html,
-            is_home=row.is_home,
-            title=row.title,
-            text=row.text,
-            warc_record=row.warc_record,
-        )
-        data.pop("links", None)
-        facts = PageFacts.from_json(data)
-        facts.links = links_by_page.pop(row.id, [])
-        pages.append(facts)
-    checks = [
-        LinkCheckFact(
-            url=c.url,
-            status=c.status,
-            error=c.error,
-            final_url=c.final_url,
-            method=c.method,
-            content_type=c.content_type,
-        )
-        for c in session.execute(
-            select(
-                LinkCheck.url,
-                LinkCheck.status,
-                LinkCheck.error,
-                LinkCheck.final_url,
-                LinkCheck.method,
-                LinkCheck.content_type,
-            )
-            .where(LinkCheck.site_pk == site.id)
-            .order_by(LinkCheck.url)
-        )
-    ]
-    probes = [
-        ProbeFact(
-            kind=p.kind,
-            url=p.url,
-            status=p.status,
-            ok=p.ok,
-            elapsed_ms=p.elapsed_ms,
-            error=p.error,
-            final_url=p.final_url,
-            headers=dict(p.headers or {}),
-            detail=dict(p.detail or {}),
-            seq=p.seq,
-        )
-        for p in session.scalars(
-            select(Probe).where(Probe.site_pk == site.id).order_by(Probe.kind, Probe.seq)
-        )
-    ]
-    hosts = {url_host(u) for u in [site.url, *(site.aliases or [])]}
-    if site.home_url:
-        hosts.add(url_host(site.home_url))
-    return SiteFacts(
-        site_id=site.site_id,
-        url=site.url,
-        level=site.level,
-        hosts=frozenset(hosts),
-        name_zh=site.name_zh,
-        name=site.name,
-        region_id=site.region_id,
-        status=site.status or "unreachable",
-        reason=site.reason or (None if site.status else "the crawl of this site did not finish"),
-        crawl_date=run.crawl_date,
-        pages=pages,
-        checks=checks,
-        probes=probes,
-    )
-
-
-# -------------------------------------------------------------- scores
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value
-
-
-def _row_dict(obj: Any) -> dict[str, Any]:
-    return {k: _jsonable(v) for k, v in asdict(obj).items()}
-
-
-def save_scores(
-    session: Session,
-    run: Run,
-    *,
-    rubric_id: str,
-    rubric_title: str,
-    rubric_version: str,
-    rubric_sha256: str,
-    rubric_text: str,
-    as_of: date,
-    results: list[Any],
-) -> ScoreSet:
-    """Store one rubric's scores of a run, replacing an earlier scoring under that rubric."""
-    old = session.scalars(
-        select(ScoreSet).where(ScoreSet.run_id == run.id, ScoreSet.rubric_id == rubric_id)
-    ).first()
-    if old is not None:
-        for model in (Measurement, IndicatorScore, SiteScore):
-            session.execute(delete(model).where(model.score_set_id == old.id))
-        session.delete(old)
-        session.flush()
-    score_set = ScoreSet(
-        run_id=run.id,
-        rubric_id=rubric_id,
-        rubric_title=rubric_title,
-        rubric_version=rubric_version,
-        rubric_sha256=rubric_sha256,
-        rubric_text=rubric_text,
-        as_of=as_of,
-        scored_at=now(),
-    )
-    session.add(score_set)
-    session.flush()
-    pks = dict(
-        (row.site_id, row.id)
-        for row in session.execute(select(Site.site_id, Site.id).where(Site.run_id == run.id))
-    )
-    measurements, indicators, site_rows = [], [], []
-    for result in results:
-        pk = pks[result.site_id]
-        metrics = result.metrics
-        if metrics is not None:
-            for name, m in metrics.values.items():
-                measurements.append(
-                    Measurement(
-                        score_set_id=score_set.id,
-                        site_pk=pk,
-                        metric=name,
-                        value=_jsonable(m.value),
-                        reason=m.reason,
-                        evidence_url=m.evidence_url,
-                    )
-                )
-        for ind in result.indicators:
-            indicators.append(
-                IndicatorScore(
-                    score_set_id=score_set.id,
-                    site_pk=pk,
-                    indicator_id=ind.indicator_id,
-                    category=ind.category,
-                    name_zh=ind.name_zh,
-                    name=ind.name,
-                    value=_jsonable(ind.value),
-                    score=ind.score,
-                    max_score=ind.max_score,
-                    status=ind.status,
-                    evidence_url=ind.evidence_url,
-                    evidence_text=ind.evidence_text,
-                    note=ind.note,
-                )
-            )
-        details = {
-            "columns": [_row_dict(c) for c in (metrics.columns if metrics else [])],
-            "threads": [_row_dict(t) for t in (metrics.threads if metrics else [])],
-            "broken": [_row_dict(b) for b in (metrics.broken if metrics else [])],
-        }
-        site_rows.append(
-            SiteScore(
-                score_set_id=score_set.id,
-                site_pk=pk,
-                rank=result.rank,
-                total=result.total,
-                categories=dict(result.categories),
-                veto=result.veto,
-                veto_reasons=list(result.veto_reasons),
-                status=result.status,
-                pages=int((metrics.value("pages") if metrics else 0) or 0),
-                details=details,
-            )
-        )
-    session.add_all(measurements + indicators + site_rows)
-    session.flush()
-    return score_set

@@ -14,6 +14,7 @@ docs/demo.md.
 
 from __future__ import annotations
 
+from evalcrawler.demo.planted import RANKING
 from evalcrawler.demo.server import (
     DemoWeb,
     RequestRecord,
@@ -23,7 +24,7 @@ from evalcrawler.demo.server import (
     serve_forever,
     start_demo_for,
 )
-from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS, RANKING
+from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS
 
 __all__ = [
     "AS_OF",

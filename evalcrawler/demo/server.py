@@ -26,14 +26,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from evalcrawler.config import Region, SiteConfig
-from evalcrawler.demo.sites import (
-    DemoSite,
-    Response,
-    address_of,
-    build_sites,
-    error_response,
-)
-from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS, SITES
+from evalcrawler.demo.markup import error_response
+from evalcrawler.demo.model import DemoSite, Response
+from evalcrawler.demo.planted import SITES
+from evalcrawler.demo.sites import address_of, build_sites
+from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS
 from evalcrawler.errors import ConfigError
 
 DEMO_HEADER = "X-Evalcrawl-Demo"  # site id and build fingerprint: lets a second start reuse
@@ -74,7 +71,7 @@ def demo_region(port: int = DEFAULT_PORT, first_address: str = FIRST_ADDRESS) ->
             "Seven fictional government websites served by `evalcrawl demo serve` on loopback "
             "addresses, with planted differences in quality (evalcrawler/demo/truth.json)."
         ),
-        crawl={"delay": 0.0},  # type: ignore[arg-type]
+        crawl={"delay": 0.0, "allow_nets": ["127.0.0.0/8"]},  # type: ignore[arg-type]
         sites=sites,
     )
 

@@ -25,8 +25,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from evalcrawler.demo.sites import DemoSite, ItemFact, LinkFact, PageModel, build_sites
-from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS, RANKING
+from evalcrawler.demo.model import DemoSite, ItemFact, LinkFact, PageModel
+from evalcrawler.demo.planted import RANKING
+from evalcrawler.demo.sites import build_sites
+from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS
 from evalcrawler.scoring.results import METRICS, Thresholds
 
 TRUTH_FILE = Path(__file__).with_name("truth.json")
