@@ -24,6 +24,7 @@ from twisted.internet import task
 
 from evalcrawler.db import make_engine
 from evalcrawler.db.models import Link, LinkCheck, Page, Probe, Run, Site, url_hash
+from evalcrawler.spiders import signals
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -66,13 +67,14 @@ class DatabasePipeline:
             settings.getfloat("EVALCRAWL_FLUSH_SECONDS", 1.0),
         )
         pipeline.crawler = crawler
+        # Items the spider learns outside its callbacks reach the pipeline through the crawler.
+        crawler.signals.connect(pipeline.add, signal=signals.item_found)
         return pipeline
 
     crawler: Crawler
 
     def open_spider(self) -> None:
         self.engine = make_engine(self.db_url)
-        self.crawler.spider.item_sink = self  # type: ignore[union-attr]
         self._loop = task.LoopingCall(self.flush)
         self._loop.start(self.interval, now=False)
 

@@ -15,175 +15,56 @@ their links, checks, probes) and rebuilds its frontier from it.
 
 Hostile servers cannot stall or trap it: timeouts, the download size limit and the redirect
 limit bound every request, the trap guard (:mod:`evalcrawler.spiders.traps`) cuts endless
-link structures, and :meth:`SiteSpider._verdict` turns what could not be fetched into the
-site's status and reason (docs/metrics.md, "Site status").
+link structures, and :func:`evalcrawler.spiders.state.verdict` turns what could not be fetched
+into the site's status and reason (docs/metrics.md, "Site status").
+
+The spider's probes are in :mod:`~evalcrawler.spiders.probing`, its errback in
+:mod:`~evalcrawler.spiders.failures`, the per-site state and the verdict in
+:mod:`~evalcrawler.spiders.state`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import socket
-import ssl
 import time
-import zlib
-from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timezone
 from typing import Any, cast
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
-from twisted.internet import threads
-from twisted.python.failure import Failure
 
-from evalcrawler.facts import SEARCH_QUERY, LinkCheck, PageFacts, Probe
+from evalcrawler.facts import SEARCH_QUERY, LinkCheck
 from evalcrawler.limits import SITE_TIMEOUT
 from evalcrawler.spiders.extract import extract_page
-from evalcrawler.spiders.guard import SCHEMES, AddressRefused, vetted_address
-from evalcrawler.spiders.traps import TrapGuard
-from evalcrawler.urls import is_internal, looks_like_page, normalise, same_site_family
+from evalcrawler.spiders.failures import SIZE_LIMIT_REASON, FailureMixin, failure_kind
+from evalcrawler.spiders.guard import SCHEMES
+from evalcrawler.spiders.probing import ProbesMixin
+from evalcrawler.spiders.signals import item_found
+from evalcrawler.spiders.state import (
+    CrawlLimits,
+    SiteState,
+    home_candidates,
+    home_problem,
+    verdict,
+)
+from evalcrawler.urls import is_internal, looks_like_page, normalise
 
 logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10
 HOME_PRIORITY = 10_000
-PROBE_PRIORITY = 5_000
 CHECK_PRIORITY = -10_000
-SEARCH_PROBE_LINKS = 200  # result links kept as evidence of a search probe
 SECTION_TEXT_MAX = 16  # section names are short; longer anchor texts are titles of articles
-PARTIAL_FAILURE_SHARE = 0.2  # share of failed page requests that makes a site "partial"
 
 
-@dataclass
-class SiteState:
-    """What the spider tracks for one site during the crawl."""
-
-    pk: int
-    site_id: str
-    url: str
-    hosts: frozenset[str]
-    candidates: list[str]
-    pages_started: int = 0
-    checks_started: int = 0
-    seen: set[str] = field(default_factory=set)
-    outstanding: int = 0
-    candidate_index: int = 0
-    home_url: str | None = None
-    home_errors: list[str] = field(default_factory=list)
-    home_done: bool = False
-    home_failed: bool = False
-    probes_done: set[tuple[str, int]] = field(default_factory=set)
-    probes_scheduled: set[tuple[str, int]] = field(default_factory=set)
-    page_responses: int = 0
-    page_failures: int = 0
-    failure_kinds: Counter[str] = field(default_factory=Counter)  # "timeout", "HTTP 503" …
-    too_big: list[str] = field(default_factory=list)  # pages over the download size limit
-    throttled: int = 0  # 429/503 answers with a Retry-After that paused the host
-    throttle_wait: float = 0.0  # the longest such pause, seconds
-    throttle_ignored: int = 0  # further Retry-After answers, not honoured (the cap was reached)
-    clock_started: float | None = None  # monotonic time of the site's first request
-    cut_by_time: Counter[str] = field(default_factory=Counter)  # "page"/"check" not made
-    links_not_queued: int = 0  # links found once the budgets could take no more
-    traps: TrapGuard = field(default_factory=TrapGuard)
-    cut_short: list[str] = field(default_factory=list)
-    refused_redirects: list[tuple[str, str]] = field(default_factory=list)  # (url, scheme)
-    finished: bool = False
-
-
-def home_candidates(url: str, aliases: Iterable[str]) -> list[str]:
-    """The registered URL, the same host under the other scheme, then each alias."""
-    out = [url]
-    parts = urlsplit(url)
-    other = "http" if parts.scheme == "https" else "https"
-    out.append(urlunsplit((other, parts.netloc, parts.path or "/", parts.query, "")))
-    out.extend(a for a in aliases if a not in out)
-    return out
-
-
-SIZE_LIMIT_REASON = "too large"  # how the error of a download cut at the size limit starts
-
-
-def describe_failure(failure: Failure, maxsize: int = 0) -> str:
-    """A short, readable reason for a failed download (``maxsize``: the download size limit,
-    in bytes, named in the reason when a download was cut for its size)."""
-    exc = failure.value
-    name = type(exc).__name__
-    text = str(exc).strip()
-    limit = f"the {maxsize / 2**20:g} MB download limit" if maxsize else "the download size limit"
-    if isinstance(exc, IgnoreRequest):
-        if "exceeded DOWNLOAD_MAXSIZE" in text:  # HttpCompressionMiddleware: a gzip bomb
-            return f"{SIZE_LIMIT_REASON}: more than {limit} once decompressed"
-        return text or "ignored"
-    if name == "DownloadCancelledError":
-        # Scrapy cancels a download whose announced or received size passes DOWNLOAD_MAXSIZE.
-        announced = re.match(r"Expected to receive (\d+) bytes", text)
-        if announced:
-            size = int(announced.group(1)) / 2**20
-            return f"{SIZE_LIMIT_REASON}: {size:.0f} MB announced, more than {limit}"
-        return f"{SIZE_LIMIT_REASON}: more than {limit} received"
-    if "DNSLookupError" in name or "Resolve" in name:
-        return "DNS lookup failed (no such host, or no network)"
-    if "TimeoutError" in name or "TCPTimedOut" in name:
-        return "timeout"
-    if "ConnectionRefused" in name:
-        return "connection refused"
-    if name == "ResponseDataLossError":
-        return "truncated response (the connection closed before the whole body arrived)"
-    if "SSL.Error" in text or "SSL" in name:
-        return "TLS handshake failed"
-    if "non-clean" in text or "ConnectionLost" in name or "Connection reset" in text:
-        return "connection reset"
-    if "ConnectionDone" in text or "ConnectionDone" in name or "cleanly" in text:
-        return "connection closed without a response"
-    if "ResponseFailed" in name or "ResponseNeverReceived" in name or "DownloadFailed" in name:
-        return "no response (connection closed or reset)"
-    if text and len(text) < 200:
-        return f"{name}: {text}"
-    return name
-
-
-def failure_kind(status: int, error: str | None) -> str:
-    """The kind of a failed page request, as the site's reason counts them."""
-    if status:
-        return f"HTTP {status}"
-    error = error or "no response"
-    if error.startswith("truncated"):
-        return "truncated"
-    return error.split(" (", 1)[0].split(":", 1)[0]
-
-
-def verify_tls(
-    host: str, port: int, timeout: float, address: str | None = None
-) -> tuple[bool, str | None]:
-    """Handshake with ``host:port`` verifying the certificate against the system trust store.
-
-    ``address``: connect there (the address the guard vetted for ``host``, see
-    :func:`evalcrawler.spiders.guard.vetted_address`) instead of resolving ``host`` again.
-    """
-    context = ssl.create_default_context()
-    try:
-        with (
-            socket.create_connection((address or host, port), timeout=timeout) as sock,
-            context.wrap_socket(sock, server_hostname=host),
-        ):
-            return True, None
-    except ssl.SSLCertVerificationError as exc:
-        return False, f"certificate not valid: {exc.verify_message or exc.reason}"
-    except (ssl.SSLError, OSError) as exc:
-        return False, f"TLS failed: {exc}"
-
-
-class SiteSpider(scrapy.Spider):
+class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
     """Crawl all sites of one run (see the module docstring)."""
 
     name = "evalcrawl"
-    item_sink: Any  # the database pipeline (spiders/pipelines.py), set when it opens
     _ask_dns: bool  # set by from_crawler
 
     def __init__(
@@ -235,6 +116,11 @@ class SiteSpider(scrapy.Spider):
         )
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
         return spider
+
+    @property
+    def limits(self) -> CrawlLimits:
+        """The limits the site verdicts name."""
+        return CrawlLimits(self.max_pages, self.check_budget, self.site_timeout, self._maxsize)
 
     # ------------------------------------------------------------------ start
 
@@ -407,119 +293,6 @@ class SiteSpider(scrapy.Spider):
             state, request.meta.get("ec_orig", request.url), request.meta.get("ec_referer")
         )
 
-    def _probe_request(
-        self, state: SiteState, kind: str, seq: int, url: str, **kwargs: Any
-    ) -> Request | None:
-        if (kind, seq) in state.probes_scheduled:
-            return None
-        state.probes_scheduled.add((kind, seq))
-        state.outstanding += 1
-        meta = self._meta(
-            state,
-            "probe",
-            dont_retry=True,  # a probe measures one attempt; retries would hide failures
-            ec_probe=(kind, seq),
-            ec_orig=url,
-            download_timeout=self.probe_timeout,
-            ec_started=time.monotonic(),
-        )
-        if kind == "robots":
-            meta["dont_obey_robotstxt"] = True
-        meta.update(kwargs.pop("meta", {}))
-        cls = kwargs.pop("cls", Request)
-        return cls(
-            url,
-            callback=self.parse_probe,
-            errback=self.on_error,
-            priority=PROBE_PRIORITY,
-            dont_filter=True,
-            meta=meta,
-            **kwargs,
-        )
-
-    def _site_probes(self, state: SiteState, search_form: dict[str, Any] | None) -> Iterator[Any]:
-        """All probes of a site except the later home probes (spread over the crawl)."""
-        home = state.home_url or state.url
-        parts = urlsplit(home)
-        root = f"{parts.scheme}://{parts.netloc}"
-        host = parts.hostname or ""
-        probes: list[Request | None] = [
-            self._probe_request(state, "home", 0, home),
-            self._probe_request(state, "https", 0, f"https://{parts.netloc}/"),
-            self._probe_request(state, "http_redirect", 0, f"http://{parts.netloc}/"),
-            self._probe_request(state, "robots", 0, f"{root}/robots.txt"),
-            self._probe_request(state, "sitemap", 0, f"{root}/sitemap.xml"),
-            self._probe_request(
-                state,
-                "soft404",
-                0,
-                f"{root}/evalcrawl-check-{zlib.crc32(state.site_id.encode()) % 10**8}"
-                "-no-such-page.html",
-            ),
-        ]
-        if search_form is not None:
-            probes.append(self._search_request(state, search_form))
-        for req in probes:
-            if req is not None:
-                yield req
-        if ("dns", 0) not in state.probes_scheduled:
-            state.probes_scheduled.add(("dns", 0))
-            state.outstanding += 1
-            self._dns_probe(state, host, home)
-
-    def _search_request(self, state: SiteState, form: dict[str, Any]) -> Request | None:
-        fields = {
-            f["name"]: f.get("value", "")
-            for f in form.get("fields", [])
-            if f.get("name")
-            and f.get("type", "text") not in ("submit", "button", "image", "reset", "file")
-        }
-        query_field = form.get("query_field")
-        if not query_field:
-            return None
-        if not same_site_family(form["action"], state.hosts):
-            # The site's hidden fields are never posted to another site: not measured.
-            logger.info(
-                "site %s: the search form submits to %s, outside the site: not submitted",
-                state.site_id,
-                form["action"],
-            )
-            return None
-        fields[query_field] = self.search_query
-        method = (form.get("method") or "get").upper()
-        return self._probe_request(
-            state,
-            "search",
-            0,
-            form["action"],
-            cls=scrapy.FormRequest,
-            formdata=fields,
-            method=method,
-            meta={"ec_query": self.search_query},
-        )
-
-    def _dns_probe(self, state: SiteState, host: str, url: str) -> None:
-        def done(result: bool | None) -> None:
-            detail: dict[str, Any] = {}
-            if result is None:
-                detail["reason"] = "DNS cannot be asked about this host"
-            self._sink(
-                state,
-                {"type": "probe", "probe": Probe(kind="dns", url=url, ok=result, detail=detail)},
-            )
-            state.probes_done.add(("dns", 0))
-            self._finish_request(state)
-
-        def failed(failure: Failure) -> None:
-            done(None)
-
-        if not self._ask_dns:
-            # Allow-list mode (tests, the demo): DNS is never asked.
-            d = threads.deferToThread(lambda: None)
-        else:
-            d = threads.deferToThread(self._resolver, host)
-        d.addCallbacks(done, failed)
-
     # --------------------------------------------------------------- callbacks
 
     def _on_headers(self, headers: Any, body_length: int, request: Request, spider: Any) -> None:
@@ -623,7 +396,7 @@ class SiteSpider(scrapy.Spider):
         ok = 200 <= response.status < 300 and facts.is_html
         if is_home and not state.home_done:
             if not ok:
-                state.home_errors.append(_home_problem(orig, response.status, facts))
+                state.home_errors.append(home_problem(orig, response.status, facts))
                 yield self._item(state, {"type": "page", "facts": facts})
                 yield from self._next_home_candidate(state)
                 return
@@ -671,15 +444,6 @@ class SiteSpider(scrapy.Spider):
                 if req is not None:
                     yield req
 
-    def _spread_home_probes(self, state: SiteState) -> Iterator[Any]:
-        """Home probes are spread over the crawl of the site: one every N pages."""
-        step = max(1, self.max_pages // max(1, self.probe_count))
-        seq = len([k for k in state.probes_scheduled if k[0] == "home"])
-        if seq < self.probe_count and state.page_responses >= seq * step:
-            req = self._probe_request(state, "home", seq, state.home_url or state.url)
-            if req is not None:
-                yield req
-
     def _next_home_candidate(self, state: SiteState) -> Iterator[Any]:
         state.candidate_index += 1
         if state.candidate_index < len(state.candidates):
@@ -719,199 +483,6 @@ class SiteSpider(scrapy.Spider):
         )
         return self._item(state, {"type": "check", "check": check})
 
-    def parse_probe(self, response: Response) -> Iterator[Any]:
-        state = self.sites[response.meta["ec_site"]]
-        kind, seq = response.meta["ec_probe"]
-        follow = kind in ("http_redirect", "search", "robots", "sitemap", "soft404")
-        if follow:
-            nxt = self._redirect(response)
-            if nxt is not None:
-                yield nxt
-                return
-        state.outstanding -= 1
-        headers = {
-            k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-            for k, v in response.headers.items()
-            if k.lower()
-            in (
-                b"strict-transport-security",
-                b"location",
-                b"content-type",
-                b"server",
-                b"retry-after",
-            )
-        }
-        probe = Probe(
-            kind=kind,
-            url=response.meta.get("ec_orig", response.url),
-            status=response.status,
-            elapsed_ms=_probe_ms(response.meta),
-            final_url=response.url,
-            headers=headers,
-            seq=seq,
-        )
-        if response.meta.get("ec_redirect_error"):
-            probe.error = response.meta["ec_redirect_error"]
-        if kind == "search":
-            facts = extract_page(
-                response.url,
-                response.body,
-                {"content-type": headers.get("content-type", "")},
-                response.status,
-                fetched=self.fetched,
-            )
-            probe.detail = {
-                "query": response.meta.get("ec_query", self.search_query),
-                "method": cast(Request, response.request).method,
-                "links": [
-                    {"url": link.url, "text": link.text}
-                    for link in facts.links[:SEARCH_PROBE_LINKS]
-                ],
-            }
-        state.probes_done.add((kind, seq))
-        yield self._item(state, {"type": "probe", "probe": probe})
-        if kind == "https" and response.status:
-            parts = urlsplit(response.url)
-            state.outstanding += 1
-            self._tls_probe(state, parts.hostname or "", parts.port or 443, response.url)
-        elif kind == "https":
-            yield self._item(
-                state,
-                {
-                    "type": "probe",
-                    "probe": Probe(kind="tls", url=probe.url, ok=False, error="no HTTPS response"),
-                },
-            )
-        yield from self._settle(state)
-
-    def _tls_probe(self, state: SiteState, host: str, port: int, url: str) -> None:
-        def done(result: tuple[bool, str | None]) -> None:
-            ok, error = result
-            self._sink(
-                state, {"type": "probe", "probe": Probe(kind="tls", url=url, ok=ok, error=error)}
-            )
-            self._finish_request(state)
-
-        def check() -> tuple[bool, str | None]:
-            try:
-                address = vetted_address(host)  # never a second lookup: the guard's answer
-            except AddressRefused as exc:
-                return False, f"TLS check not made: {exc}"
-            return verify_tls(host, port, self.probe_timeout, address)
-
-        d = threads.deferToThread(check)
-        d.addCallbacks(done, lambda f: done((False, describe_failure(f))))
-
-    def on_error(self, failure: Failure) -> Iterator[Any]:
-        request: Request = failure.request  # type: ignore[attr-defined]
-        meta = request.meta
-        state = self.sites.get(cast(int, meta.get("ec_site")))
-        if state is None:
-            return
-        state.outstanding -= 1
-        reason = describe_failure(failure, self._maxsize)
-        kind = meta.get("ec_kind")
-        orig = meta.get("ec_orig", request.url)
-        robots = "robots.txt" in reason
-        if kind == "page":
-            if meta.get("ec_home") and not state.home_done:
-                if robots:
-                    problem = f"robots.txt disallows {orig}"
-                elif meta.get("ec_chain"):  # a hop of the home page's redirects failed
-                    problem = f"{orig} redirected to {request.url}: {reason}"
-                elif reason.startswith(SIZE_LIMIT_REASON):
-                    problem = f"{orig} {reason}"
-                else:
-                    problem = f"no response from {orig}: {reason}"
-                state.home_errors.append(problem)
-                if not robots:
-                    yield self._item(
-                        state,
-                        {
-                            "type": "page",
-                            "facts": PageFacts(
-                                url=orig,
-                                final_url=request.url,
-                                error=reason,
-                                is_home=True,
-                                fetched_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                            ),
-                        },
-                    )
-                yield from self._next_home_candidate(state)
-                yield from self._settle(state)
-                return
-            if robots:
-                state.cut_short.append("robots.txt disallows some pages") if (
-                    "robots.txt disallows some pages" not in state.cut_short
-                ) else None
-            elif "budget" not in reason:
-                state.page_responses += 1
-                if reason.startswith(SIZE_LIMIT_REASON):
-                    state.too_big.append(orig)
-                else:
-                    state.page_failures += 1
-                    state.failure_kinds[failure_kind(0, reason)] += 1
-                yield self._item(
-                    state,
-                    {
-                        "type": "page",
-                        "facts": PageFacts(
-                            url=orig,
-                            final_url=request.url,
-                            error=reason,
-                            depth=meta.get("ec_depth", 0),
-                            referer=meta.get("ec_referer"),
-                            via_text=meta.get("ec_via"),
-                            via_nav=bool(meta.get("ec_via_nav")),
-                            fetched_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                        ),
-                    },
-                )
-        elif kind == "check":
-            if not robots and "budget" not in reason:
-                yield self._item(
-                    state,
-                    {
-                        "type": "check",
-                        "check": LinkCheck(
-                            url=orig,
-                            status=0,
-                            error=reason,
-                            final_url=request.url,
-                            method=meta.get("ec_method", "HEAD"),
-                        ),
-                    },
-                )
-        elif kind == "probe":
-            pkind, seq = meta["ec_probe"]
-            state.probes_done.add((pkind, seq))
-            yield self._item(
-                state,
-                {
-                    "type": "probe",
-                    "probe": Probe(
-                        kind=pkind,
-                        url=orig,
-                        status=0,
-                        error="robots" if robots else reason,
-                        elapsed_ms=_probe_ms(meta) if "timeout" in reason else None,
-                        seq=seq,
-                    ),
-                },
-            )
-            if pkind == "https":
-                yield self._item(
-                    state,
-                    {
-                        "type": "probe",
-                        "probe": Probe(
-                            kind="tls", url=orig, ok=False, error=f"no HTTPS response: {reason}"
-                        ),
-                    },
-                )
-        yield from self._settle(state)
-
     # ------------------------------------------------------------ completion
 
     def _finish_request(self, state: SiteState) -> None:
@@ -921,7 +492,7 @@ class SiteSpider(scrapy.Spider):
             if isinstance(out, Request):
                 self.crawler.engine.crawl(out)
             else:
-                self.item_sink.add(out)
+                self._send(out)
 
     def _settle(self, state: SiteState) -> Iterator[Any]:
         """When nothing of a site is left in flight: the remaining probes, or the end."""
@@ -946,78 +517,11 @@ class SiteSpider(scrapy.Spider):
                     yield req
             return
         state.finished = True
-        status, reason = self._verdict(state)
+        status, reason = verdict(state, self.limits)
         yield self._item(
             state, {"type": "site", "status": status, "reason": reason, "home_url": state.home_url}
         )
         logger.info("site %s done: %s%s", state.site_id, status, f" ({reason})" if reason else "")
-
-    def _verdict(self, state: SiteState) -> tuple[str, str | None]:
-        """The site's status and reason: the rules of docs/metrics.md, "Site status"."""
-        if not state.home_done:
-            first = state.home_errors[0] if state.home_errors else "the home page did not answer"
-            others = len(state.home_errors) - 1
-            more = (
-                f" (and {others} other address{'es' if others > 1 else ''} tried)" if others else ""
-            )
-            return "unreachable", first + more
-        partial: list[str] = []
-        if state.page_responses and state.page_failures / state.page_responses >= (
-            PARTIAL_FAILURE_SHARE
-        ):
-            kinds = ", ".join(
-                f"{n} × {kind}"
-                for kind, n in sorted(state.failure_kinds.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            partial.append(
-                f"{state.page_failures} of {state.page_responses} page requests failed"
-                + (f" ({kinds})" if kinds else "")
-            )
-        if state.too_big:
-            n = len(state.too_big)
-            paths = ", ".join(sorted(urlsplit(u).path for u in state.too_big)[:3])
-            limit = f"{self._maxsize / 2**20:g} MB " if self._maxsize else ""
-            partial.append(
-                f"{n} page{'s' if n > 1 else ''} over the {limit}download limit not read "
-                f"({paths}{', …' if n > 3 else ''})"
-            )
-        partial.extend(state.traps.reasons())
-        if state.cut_by_time:
-            pages, checks = state.cut_by_time["page"], state.cut_by_time["check"]
-            partial.append(
-                f"the site's time budget of {self.site_timeout:g} s ran out: {pages} page "
-                f"request{'s' if pages != 1 else ''} and {checks} link check"
-                f"{'s' if checks != 1 else ''} not made"
-            )
-        notes = list(state.cut_short)  # robots.txt: the site's own choice, not a failure
-        if state.refused_redirects:
-            n = len(state.refused_redirects)
-            schemes = ", ".join(sorted({f"{scheme}:" for _, scheme in state.refused_redirects}))
-            paths = ", ".join(sorted(urlsplit(u).path for u, _ in state.refused_redirects)[:3])
-            notes.append(
-                f"{n} redirect{'s' if n > 1 else ''} to {schemes} URLs refused, only http and "
-                f"https are fetched ({paths}{', …' if n > 3 else ''})"
-            )
-        if state.throttled:
-            times = "once" if state.throttled == 1 else f"{state.throttled} times"
-            notes.append(
-                f"the server asked to slow down {times} (429 or 503 with Retry-After); "
-                f"requests to it were paused for up to {state.throttle_wait:g} s"
-                + (
-                    f"; {state.throttle_ignored} later Retry-After answers were not honoured"
-                    if state.throttle_ignored
-                    else ""
-                )
-            )
-        if state.links_not_queued:
-            notes.append(
-                f"{state.links_not_queued:,} further links were counted, not queued: the page "
-                f"and check budgets ({self.max_pages:,} + {self.check_budget:,}) could fetch "
-                "no more"
-            )
-        if partial:
-            return "partial", "; ".join(partial + notes)
-        return "measured", "; ".join(notes) or None
 
     def note_retry_after(
         self, request: Request, status: int, seconds: float, honoured: bool = True
@@ -1045,28 +549,13 @@ class SiteSpider(scrapy.Spider):
 
     def _sink(self, state: SiteState, item: dict[str, Any]) -> None:
         """Hand an item to the database pipeline from outside a callback (DNS, TLS threads)."""
-        self.item_sink.add(self._item(state, item))
+        self._send(self._item(state, item))
 
-
-def _home_problem(url: str, status: int, facts: PageFacts) -> str:
-    """Why a home page that answered is not a usable home page."""
-    if facts.error:  # a redirect that was not followed: a loop, too many hops
-        return f"{url}: {facts.error}"
-    if 200 <= status < 300:
-        served = facts.content_type or "no content type"
-        what = f"binary data served as {served}" if "html" in served else served
-        return f"{url} is not an HTML page ({what})"
-    return f"{url} answered {status}"
+    def _send(self, item: dict[str, Any]) -> None:
+        # Outside a callback Scrapy takes no items: the pipeline listens to this signal.
+        self.crawler.signals.send_catch_log(signal=item_found, item=item)
 
 
 def _latency_ms(meta: dict[str, Any]) -> float | None:
     latency = meta.get("download_latency")
     return round(latency * 1000, 1) if latency is not None else None
-
-
-def _probe_ms(meta: dict[str, Any]) -> float | None:
-    latency = meta.get("download_latency")
-    if latency is not None:
-        return round(latency * 1000, 1)
-    started = meta.get("ec_started")
-    return round((time.monotonic() - started) * 1000, 1) if started else None

@@ -1,0 +1,153 @@
+"""What the spider knows of each site during a crawl, and the site's verdict from it.
+
+:class:`SiteState` is the per-site record the spider, the budget middleware and the item
+pipeline share: budgets used, requests in flight, what failed and why, what was cut.
+:func:`verdict` turns it into the site's status and reason, by the rules of docs/metrics.md,
+"Site status": ``unreachable`` when the home page could not be had, ``partial`` when part of
+the site could not be fetched, else ``measured`` (with notes that take nothing away).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from evalcrawler.facts import PageFacts
+from evalcrawler.spiders.traps import TrapGuard
+
+PARTIAL_FAILURE_SHARE = 0.2  # share of failed page requests that makes a site "partial"
+
+
+@dataclass
+class SiteState:
+    """What the spider tracks for one site during the crawl."""
+
+    pk: int
+    site_id: str
+    url: str
+    hosts: frozenset[str]
+    candidates: list[str]
+    pages_started: int = 0
+    checks_started: int = 0
+    seen: set[str] = field(default_factory=set)
+    outstanding: int = 0
+    candidate_index: int = 0
+    home_url: str | None = None
+    home_errors: list[str] = field(default_factory=list)
+    home_done: bool = False
+    home_failed: bool = False
+    probes_done: set[tuple[str, int]] = field(default_factory=set)
+    probes_scheduled: set[tuple[str, int]] = field(default_factory=set)
+    page_responses: int = 0
+    page_failures: int = 0
+    failure_kinds: Counter[str] = field(default_factory=Counter)  # "timeout", "HTTP 503" …
+    too_big: list[str] = field(default_factory=list)  # pages over the download size limit
+    throttled: int = 0  # 429/503 answers with a Retry-After that paused the host
+    throttle_wait: float = 0.0  # the longest such pause, seconds
+    throttle_ignored: int = 0  # further Retry-After answers, not honoured (the cap was reached)
+    clock_started: float | None = None  # monotonic time of the site's first request
+    cut_by_time: Counter[str] = field(default_factory=Counter)  # "page"/"check" not made
+    links_not_queued: int = 0  # links found once the budgets could take no more
+    traps: TrapGuard = field(default_factory=TrapGuard)
+    cut_short: list[str] = field(default_factory=list)
+    refused_redirects: list[tuple[str, str]] = field(default_factory=list)  # (url, scheme)
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class CrawlLimits:
+    """The limits a verdict names: budgets, the site time budget and the download size limit."""
+
+    max_pages: int
+    check_budget: int
+    site_timeout: float
+    maxsize: int = 0  # bytes; 0 = not known
+
+
+def home_candidates(url: str, aliases: Iterable[str]) -> list[str]:
+    """The registered URL, the same host under the other scheme, then each alias."""
+    out = [url]
+    parts = urlsplit(url)
+    other = "http" if parts.scheme == "https" else "https"
+    out.append(urlunsplit((other, parts.netloc, parts.path or "/", parts.query, "")))
+    out.extend(a for a in aliases if a not in out)
+    return out
+
+
+def verdict(state: SiteState, limits: CrawlLimits) -> tuple[str, str | None]:
+    """The site's status and reason: the rules of docs/metrics.md, "Site status"."""
+    if not state.home_done:
+        first = state.home_errors[0] if state.home_errors else "the home page did not answer"
+        others = len(state.home_errors) - 1
+        more = f" (and {others} other address{'es' if others > 1 else ''} tried)" if others else ""
+        return "unreachable", first + more
+    partial: list[str] = []
+    if state.page_responses and state.page_failures / state.page_responses >= (
+        PARTIAL_FAILURE_SHARE
+    ):
+        kinds = ", ".join(
+            f"{n} × {kind}"
+            for kind, n in sorted(state.failure_kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        partial.append(
+            f"{state.page_failures} of {state.page_responses} page requests failed"
+            + (f" ({kinds})" if kinds else "")
+        )
+    if state.too_big:
+        n = len(state.too_big)
+        paths = ", ".join(sorted(urlsplit(u).path for u in state.too_big)[:3])
+        limit = f"{limits.maxsize / 2**20:g} MB " if limits.maxsize else ""
+        partial.append(
+            f"{n} page{'s' if n > 1 else ''} over the {limit}download limit not read "
+            f"({paths}{', …' if n > 3 else ''})"
+        )
+    partial.extend(state.traps.reasons())
+    if state.cut_by_time:
+        pages, checks = state.cut_by_time["page"], state.cut_by_time["check"]
+        partial.append(
+            f"the site's time budget of {limits.site_timeout:g} s ran out: {pages} page "
+            f"request{'s' if pages != 1 else ''} and {checks} link check"
+            f"{'s' if checks != 1 else ''} not made"
+        )
+    notes = list(state.cut_short)  # robots.txt: the site's own choice, not a failure
+    if state.refused_redirects:
+        n = len(state.refused_redirects)
+        schemes = ", ".join(sorted({f"{scheme}:" for _, scheme in state.refused_redirects}))
+        paths = ", ".join(sorted(urlsplit(u).path for u, _ in state.refused_redirects)[:3])
+        notes.append(
+            f"{n} redirect{'s' if n > 1 else ''} to {schemes} URLs refused, only http and "
+            f"https are fetched ({paths}{', …' if n > 3 else ''})"
+        )
+    if state.throttled:
+        times = "once" if state.throttled == 1 else f"{state.throttled} times"
+        notes.append(
+            f"the server asked to slow down {times} (429 or 503 with Retry-After); "
+            f"requests to it were paused for up to {state.throttle_wait:g} s"
+            + (
+                f"; {state.throttle_ignored} later Retry-After answers were not honoured"
+                if state.throttle_ignored
+                else ""
+            )
+        )
+    if state.links_not_queued:
+        notes.append(
+            f"{state.links_not_queued:,} further links were counted, not queued: the page "
+            f"and check budgets ({limits.max_pages:,} + {limits.check_budget:,}) could fetch "
+            "no more"
+        )
+    if partial:
+        return "partial", "; ".join(partial + notes)
+    return "measured", "; ".join(notes) or None
+
+
+def home_problem(url: str, status: int, facts: PageFacts) -> str:
+    """Why a home page that answered is not a usable home page."""
+    if facts.error:  # a redirect that was not followed: a loop, too many hops
+        return f"{url}: {facts.error}"
+    if 200 <= status < 300:
+        served = facts.content_type or "no content type"
+        what = f"binary data served as {served}" if "html" in served else served
+        return f"{url} is not an HTML page ({what})"
+    return f"{url} answered {status}"
