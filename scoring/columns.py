@@ -12,7 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from evalcrawler.facts import DatedItem, PageFacts, calendar_day
+from evalcrawler.facts import DatedItem, calendar_day
+from evalcrawler.scoring.pages import COLUMN, blank_reason, dated, page_verdict
 from evalcrawler.scoring.results import ColumnResult
 
 if TYPE_CHECKING:
@@ -29,9 +30,6 @@ class Column:
     result: ColumnResult
 
 
-def dated(page: PageFacts) -> list[DatedItem]:
-    """The items of the page's main list that carry a date (its dated links)."""
-    return [item for item in page.items if item.date is not None]
 
 
 def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
@@ -58,7 +56,7 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
         links = incoming.get(i, [])
         if links and all(link.pager for _, link in links):
             pager_only.add(i)
-        elif page.publish_date is None and len(dated(page)) >= (ctx.thresholds.min_column_items):
+        elif page_verdict(page, ctx.thresholds).kind == COLUMN:
             roots.append(i)
     owner: dict[int, int] = {r: r for r in roots}
     queue = deque(roots)
@@ -149,17 +147,11 @@ def _stale_limit(ctx: MetricContext, kind: str) -> int | None:
 def find_blank_columns(ctx: MetricContext) -> list[Column]:
     """Pages reached through a navigation link that show no dated link and either an
     empty-state phrase of the rubric or an empty list container."""
-    phrases = [p for p in ctx.thresholds.empty_phrases if p]
     out: list[Column] = []
     for i, page in enumerate(ctx.site_pages):
         if i == ctx.home_index or i in ctx.list_pages:
             continue
-        if page.items or page.dated_links:
-            continue
-        # Only the phrase the extractor found where the list should be counts, not any
-        # occurrence in the page text: prose such as 城市建设中 contains 建设中.
-        empty_state = page.empty_state or ""
-        if not (page.list_container or any(p in empty_state for p in phrases)):
+        if blank_reason(page, ctx.thresholds) is None:
             continue
         via_nav = page.via_nav or any(link.nav for _, link in ctx.incoming.get(i, []))
         if not via_nav:

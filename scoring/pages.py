@@ -1,0 +1,69 @@
+"""What one page is to the evaluation, from its own facts: a column, a blank column, or neither.
+
+The column and blank-column rules of docs/metrics.md have a part that looks at the page alone
+(its main list, its publish date, what shows where its list should be) and a part that looks at
+the site (how the page was reached, pager continuations). This module is the first part, so that
+the site metrics (:mod:`evalcrawler.scoring.columns`), the accuracy gate on real pages
+(``bench/accuracy_real.py``) and ``evalcrawl explain`` decide a page the same way and say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evalcrawler.facts import DatedItem, PageFacts
+from evalcrawler.scoring.results import Thresholds
+
+COLUMN = "column"
+BLANK = "blank"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class PageVerdict:
+    """``kind``: column, blank or other; ``reason``: why, in words an analyst can check."""
+
+    kind: str
+    reason: str
+
+
+def dated(page: PageFacts) -> list[DatedItem]:
+    """The items of the page's main list that carry a date (its dated links)."""
+    return [item for item in page.items if item.date is not None]
+
+
+def page_verdict(page: PageFacts, thresholds: Thresholds) -> PageVerdict:
+    """Column, blank column or other, for a 2xx page that is not the home page, judged as if
+    it was reached through a navigation link (the site part of the rules is the caller's)."""
+    items = dated(page)
+    if page.publish_date is not None:
+        return PageVerdict(OTHER, f"the page has a publish date of its own ({page.publish_date})")
+    if len(items) >= thresholds.min_column_items:
+        return PageVerdict(COLUMN, f"its main list holds {len(items)} dated links")
+    reason = blank_reason(page, thresholds)
+    if reason is not None:
+        return PageVerdict(BLANK, reason)
+    if items:
+        return PageVerdict(
+            OTHER,
+            f"its main list holds {len(items)} dated link{'s' if len(items) > 1 else ''}, fewer "
+            f"than the {thresholds.min_column_items} of a column",
+        )
+    return PageVerdict(OTHER, "no dated list, no empty list where one should be")
+
+
+def blank_reason(page: PageFacts, thresholds: Thresholds) -> str | None:
+    """Why the page shows as a blank column (no item, and an empty-state phrase or an empty list
+    container where its list should be), or ``None`` when it does not."""
+    if page.items or page.dated_links:
+        return None
+    phrases = [p for p in thresholds.empty_phrases if p]
+    # Only the phrase the extractor found where the list should be counts, not any occurrence
+    # in the page text: prose such as 城市建设中 contains 建设中.
+    empty_state = page.empty_state or ""
+    shown = next((p for p in phrases if p in empty_state), None)
+    if shown is not None:
+        return f"the page shows {shown} where its list should be"
+    if page.list_container:
+        return "its list container holds no item"
+    return None
