@@ -356,6 +356,29 @@ def extract(run_id: int, db_url: str | None, warc_dir: str | None, force: bool) 
 
 
 @main.command()
+@click.option("--run", "run_id", type=int, required=True, help="Run id (see `evalcrawl runs`).")
+@click.argument("url")
+@click.option("--rubric", metavar="ID", help="Which scoring of the run (default: the latest).")
+@click.option("--all", "all_rows", is_flag=True, help="Show every list row (default: 20).")
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP)
+def explain(run_id: int, url: str, rubric: str | None, all_rows: bool, db_url: str | None) -> None:
+    """Show what extraction and the metrics saw on one stored page of a run.
+
+    The page as fetched (status, evidence record, how it was reached), what was read from it
+    (publish date and its source, the main list row by row with dates, letters), whether it
+    counts as a column or a blank column and why, and which indicators cite it. Nothing is
+    fetched.
+    """
+    from evalcrawler.db import make_engine
+    from evalcrawler.explain import explain as explain_page
+
+    found = explain_page(
+        make_engine(db_url), run_id, url, rubric_id=rubric, rows=None if all_rows else 20
+    )
+    click.echo(found.text(), nl=False)
+
+
+@main.command()
 @click.option("--db", "db_url", metavar="URL", help=DB_HELP)
 def runs(db_url: str | None) -> None:
     """List the runs stored in the database."""
