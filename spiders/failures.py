@@ -89,6 +89,8 @@ class FailureMixin:
 
         def _next_home_candidate(self, state: SiteState) -> Iterator[Any]: ...
 
+        def _promote(self, state: SiteState) -> Iterator[Any]: ...
+
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
@@ -100,6 +102,9 @@ class FailureMixin:
         kind = meta.get("ec_kind")
         orig = meta.get("ec_orig", request.url)
         robots = "robots.txt" in reason
+        if kind == "page" and not robots and "budget" not in reason:
+            state.not_a_page(meta)
+            yield from self._promote(state)
         if kind == "page":
             if meta.get("ec_home") and not state.home_done:
                 if robots:
@@ -157,6 +162,7 @@ class FailureMixin:
                 )
         elif kind == "check":
             if not robots and "budget" not in reason:
+                state.broken.add(orig)
                 yield self._item(
                     state,
                     {

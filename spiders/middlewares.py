@@ -80,6 +80,8 @@ class BudgetMiddleware:
                 state.pages_started += 1
                 request.meta["ec_counted"] = True
                 return None
+            if request.meta.get("ec_promoted"):
+                raise IgnoreRequest("page budget exhausted")  # checked already, as it waited
             return spider.as_check(request)
         if kind == "check" and not request.meta.get("ec_counted"):
             if state.checks_started < spider.check_budget:

@@ -25,6 +25,7 @@ The spider's probes are in :mod:`~evalcrawler.spiders.probing`, its errback in
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -139,10 +140,12 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
 
     def _resume_site(self, state: SiteState, stored: dict[str, Any]) -> Iterator[Any]:
         """Rebuild the frontier of a site from what the database holds."""
-        # Every stored page was a page request counted against the budget ("pages" lists the
-        # URLs and final URLs of the pages, which is more).
-        state.pages_started = stored.get("page_responses", len(stored["pages"]))
-        state.checks_started = len(stored["checks"])
+        # The page budget counts the 2xx HTML pages; the other page requests were broken
+        # targets, which count against the check budget (docs/metrics.md).
+        state.pages_started = stored.get("pages_ok", 0)
+        state.checks_started = len(stored["checks"]) + (
+            stored.get("page_responses", 0) - state.pages_started
+        )
         state.seen.update(stored["pages"])
         state.seen.update(stored["checks"])
         state.probes_done.update(stored["probes"])
@@ -287,11 +290,29 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         )
 
     def as_check(self, request: Request) -> Request:
-        """A page request over the page budget becomes a check of the same URL."""
+        """A page request over the page budget becomes a check of the same URL, and waits in
+        case a page request still in flight turns out not to be a page (:meth:`_promote`)."""
         state = self.sites[request.meta["ec_site"]]
+        if not request.meta.get("ec_promoted"):
+            state.waiting_seq += 1
+            heapq.heappush(state.waiting, (-request.priority, state.waiting_seq, request))
         return self._check_request(
             state, request.meta.get("ec_orig", request.url), request.meta.get("ec_referer")
         )
+
+    def _promote(self, state: SiteState) -> Iterator[Request]:
+        """A page request ended without a page, so the page budget has room again: fetch the
+        best page that was turned into a check for want of it (the budget counts the 2xx HTML
+        pages a site has, not the dead links it lists)."""
+        while state.waiting and state.pages_started < self.max_pages:
+            _, _, waiting = heapq.heappop(state.waiting)
+            if waiting.meta.get("ec_orig", waiting.url) in state.broken:
+                continue  # its check found it broken already: not a page either
+            meta = {k: v for k, v in waiting.meta.items() if k not in ("ec_counted", "ec_moved")}
+            meta["ec_promoted"] = True
+            state.outstanding += 1
+            yield waiting.replace(meta=meta)
+            return
 
     # --------------------------------------------------------------- callbacks
 
@@ -379,7 +400,9 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         state.outstanding -= 1
         if not facts.is_html and 200 <= response.status < 300 and not is_home:
             # Not a page after all (a PDF behind an .html-looking URL ...): keep it as a check.
+            state.not_a_page(meta)
             yield self._check_item(state, orig, response, "GET")
+            yield from self._promote(state)
             return
         facts.url = orig
         facts.final_url = response.url
@@ -394,6 +417,9 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         if meta.get("ec_redirect_error"):
             facts.error = meta["ec_redirect_error"]
         ok = 200 <= response.status < 300 and facts.is_html
+        if not ok:
+            state.not_a_page(meta)
+            yield from self._promote(state)
         if is_home and not state.home_done:
             if not ok:
                 state.home_errors.append(home_problem(orig, response.status, facts))
@@ -467,7 +493,10 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             yield req
             return
         state.outstanding -= 1
-        yield self._check_item(state, response.meta.get("ec_orig", response.url), response, method)
+        orig = response.meta.get("ec_orig", response.url)
+        if response.status >= 400:
+            state.broken.add(orig)
+        yield self._check_item(state, orig, response, method)
         yield from self._settle(state)
 
     def _check_item(

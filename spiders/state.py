@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from evalcrawler.facts import PageFacts
@@ -54,6 +55,19 @@ class SiteState:
     cut_short: list[str] = field(default_factory=list)
     refused_redirects: list[tuple[str, str]] = field(default_factory=list)  # (url, scheme)
     finished: bool = False
+    # Page requests turned into checks for want of page budget, best first: one is fetched as
+    # a page whenever a page request ends without a page (SiteSpider._promote).
+    waiting: list[tuple[int, int, Any]] = field(default_factory=list)
+    waiting_seq: int = 0
+    broken: set[str] = field(default_factory=set)  # targets whose check failed (not pages)
+
+    def not_a_page(self, meta: dict[str, Any]) -> None:
+        """A page request ended without a 2xx HTML page (a broken target, an error status, a
+        file): it leaves the page budget, which counts 2xx HTML pages, for the check budget."""
+        if meta.get("ec_kind") == "page" and meta.get("ec_counted") and not meta.get("ec_moved"):
+            meta["ec_moved"] = True
+            self.pages_started -= 1
+            self.checks_started += 1
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,44 @@ def test_a_few_aliases_still_work_and_lines_are_kept(tmp_path: Path):
     loaded = parse_yaml("base: &b [1, 2]\none: *b\ntwo:\n  - *b\n", ConfigError, "r.yaml")
     assert loaded.data == {"base": [1, 2], "one": [1, 2], "two": [[1, 2]]}
     assert loaded.lines[("one",)] == 2 and loaded.lines[("two", 0)] == 4
+
+
+# ------------------------------------------------------------------- the page budget
+
+
+def test_the_page_budget_counts_pages_that_answered_and_broken_links_the_check_budget(
+    tmp_path, monkeypatch
+):
+    """The home page's twelve dead links are named by the rubric's keywords (政务动态, so they
+    are fetched first) and its five live ones are not. With --max-pages 6 the crawl still
+    fetches the home page and all five live pages: the dead targets (404) count against the
+    check budget, not the page budget (before, they used it up)."""
+    from evalcrawler.db import make_engine, session_scope, store
+
+    dead = "".join(f'<a href="/dead{i}.html">政务动态{i}</a> ' for i in range(12))
+    live = "".join(f'<a href="/live{i}.html">其他{i}</a> ' for i in range(5))
+    server = FixtureServer(
+        "127.0.0.176",
+        {"/": Reply(body=page("首页", dead + live))}
+        | {f"/live{i}.html": Reply(body=page(f"栏目{i}")) for i in range(5)},
+    ).start()
+    try:
+        outcome, facts, db = run_region(
+            tmp_path,
+            [{"id": "dead", "name_zh": "甲", "level": "county", "url": server.url}],
+            monkeypatch,
+            "127.0.0.0/8",
+            max_pages=6,
+            check_budget=30,
+        )
+    finally:
+        server.stop()
+    site = facts["dead"]
+    ok = sorted(p.url.rsplit("/", 1)[1] for p in site.pages if p.status == 200)
+    assert ok == ["", "live0.html", "live1.html", "live2.html", "live3.html", "live4.html"]
+    assert len([p for p in site.pages if p.status == 404]) == 12
+    with session_scope(make_engine(db)) as session:
+        progress = store.crawl_progress(session, outcome.run_id)
+        listed = store.list_runs(session)[0]
+    assert (progress["pages"], progress["errors"]) == (6, 12)
+    assert listed["pages"] == 6

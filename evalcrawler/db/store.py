@@ -100,7 +100,10 @@ def list_runs(session: Session) -> list[dict[str, Any]]:
     rows = []
     runs = session.scalars(select(Run).order_by(Run.id)).all()
     for run in runs:
-        pages = session.scalar(select(func.count(Page.id)).where(Page.run_id == run.id)) or 0
+        pages = (
+            session.scalar(select(func.count(Page.id)).where(Page.run_id == run.id, _ok_page()))
+            or 0
+        )
         sites = session.scalar(select(func.count(Site.id)).where(Site.run_id == run.id)) or 0
         rubrics = session.scalars(
             select(ScoreSet.rubric_id).where(ScoreSet.run_id == run.id).order_by(ScoreSet.id)
@@ -298,6 +301,7 @@ def resume_state(
             "home": home,
             "frontier": frontier,
             "page_responses": len(pages),
+            "pages_ok": len(ok_pages),  # the page budget counts these (docs/metrics.md)
             "page_failures": failures,
             "failed": failed,  # (url, status, error) of failed page requests, for the verdict
         }
@@ -342,10 +346,22 @@ def forget_unanswered(session: Session, run: Run, site_pks: Collection[int] | No
     )
 
 
+def _ok_page() -> Any:
+    """HTML pages answered 2xx: what "pages" means everywhere (progress, runs, scores.csv)."""
+    return Page.status.between(200, 299) & Page.is_html.is_(True)
+
+
 def crawl_progress(session: Session, run_id: int) -> dict[str, int]:
-    pages = session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id)) or 0
+    """Pages (2xx HTML), failed page requests (no answer or an error status) and link checks."""
+    pages = (
+        session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id, _ok_page())) or 0
+    )
     errors = (
-        session.scalar(select(func.count(Page.id)).where(Page.run_id == run_id, Page.status == 0))
+        session.scalar(
+            select(func.count(Page.id)).where(
+                Page.run_id == run_id, (Page.status == 0) | (Page.status >= 400)
+            )
+        )
         or 0
     )
     checks = session.scalar(select(func.count(LinkCheck.id)).where(LinkCheck.run_id == run_id))
