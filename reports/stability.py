@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evalcrawler.reports.regional import COMBINED_GROUPS, COUNTY_LEVEL
 from evalcrawler.reports.data import UNREACHABLE, ReportData
+from evalcrawler.reports.regional import COMBINED_GROUPS, COUNTY_LEVEL
 
 __all__ = [
     "DEFAULT_DRAWS",
