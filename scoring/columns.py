@@ -30,8 +30,6 @@ class Column:
     result: ColumnResult
 
 
-
-
 def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     """Column pages with their folded continuations, and the set of all list pages.
 
