@@ -26,6 +26,7 @@ from evalcrawler.scoring.detectors import (
     detector,
     flat_keywords,
 )
+from evalcrawler.scoring.rules import MAX_DAYS
 
 
 @detector("dated_items")
@@ -41,7 +42,7 @@ class DatedItems(DetectorConfig):
     kinds: list[str] | None = None
     titles: KeywordList | None = None
     exclude: list[Keyword] = Field(default_factory=list)
-    window_days: int | None = Field(default=None, gt=0)
+    window_days: int | None = Field(default=None, gt=0, le=MAX_DAYS)
     value: Literal["count", "any", "newest_age_days"] = "count"
 
     @model_validator(mode="after")

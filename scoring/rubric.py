@@ -45,7 +45,7 @@ from evalcrawler.scoring.detectors import (
 )
 from evalcrawler.scoring.results import Thresholds
 from evalcrawler.scoring.rubric_checks import check_rubric
-from evalcrawler.scoring.rules import Loc, Points, StrictModel
+from evalcrawler.scoring.rules import MAX_DAYS, Loc, Points, StrictModel
 from evalcrawler.scoring.rules import as_written as _g
 from evalcrawler.yamlfile import LoadedYaml, parse_yaml, read_yaml, validate
 
@@ -104,11 +104,12 @@ class ThresholdsModel(StrictModel):
 
     stale_days: dict[str, int] = Field(default_factory=_default_stale)
     column_kinds: dict[str, list[str]] = Field(default_factory=_default_kinds)
-    min_column_items: int = Field(default=_DEFAULTS.min_column_items, ge=1)
-    overdue_days: int = Field(default=_DEFAULTS.overdue_days, gt=0)
-    board_window_days: int = Field(default=_DEFAULTS.board_window_days, gt=0)
-    probe_count: int = Field(default=_DEFAULTS.probe_count, ge=1)
-    probe_timeout_s: Points = _DEFAULTS.probe_timeout_s
+    min_column_items: int = Field(default=_DEFAULTS.min_column_items, ge=1, le=1000)
+    overdue_days: int = Field(default=_DEFAULTS.overdue_days, gt=0, le=MAX_DAYS)
+    board_window_days: int = Field(default=_DEFAULTS.board_window_days, gt=0, le=MAX_DAYS)
+    # Probes are requests to the site: a hundred is already a lot for one evaluation.
+    probe_count: int = Field(default=_DEFAULTS.probe_count, ge=1, le=100)
+    probe_timeout_s: float = Field(default=_DEFAULTS.probe_timeout_s, gt=0, le=120)
     search_query: str = Field(default=_DEFAULTS.search_query, min_length=1)
     empty_phrases: list[str] = Field(default_factory=_default_phrases)
 
@@ -118,6 +119,8 @@ class ThresholdsModel(StrictModel):
         for kind, days in value.items():
             if days <= 0:
                 raise ValueError(f"{kind}: must be > 0")
+            if days > MAX_DAYS:
+                raise ValueError(f"{kind}: must be <= {MAX_DAYS}")
         return value
 
     def to_thresholds(self) -> Thresholds:
@@ -140,8 +143,8 @@ class ThresholdsModel(StrictModel):
 class Verdict(StrictModel):
     """``verdict:``: what a veto does to the total, and an optional pass mark."""
 
-    veto_cap: float | None = Field(default=59, ge=0)
-    pass_mark: float | None = Field(default=None, ge=0)
+    veto_cap: float | None = Field(default=59, ge=0, le=100)  # totals are 0–100
+    pass_mark: float | None = Field(default=None, ge=0, le=100)
     fail_label: str = "不合格"
 
 

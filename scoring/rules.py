@@ -34,10 +34,16 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MAX_POINTS = 1000.0  # no rubric gives more points than this to anything (a typo otherwise)
+MAX_DAYS = 3660  # ten years: the longest window, limit or delay a rubric may name
+
+
 def _positive(value: float) -> float:
     # A validator of its own: pydantic's gt=0 on a float field reports "must be > 0.0".
     if not value > 0:
         raise ValueError("must be > 0")
+    if value > MAX_POINTS:
+        raise ValueError(f"must be <= {MAX_POINTS:g}")
     return value
 
 

@@ -34,6 +34,7 @@ from evalcrawler.scoring.detectors import (
     keyword_groups,
     snippet,
 )
+from evalcrawler.scoring.rules import MAX_DAYS
 
 
 @lru_cache(maxsize=1024)
@@ -198,7 +199,7 @@ class RegexMeasure(_TextSearch):
     in_: list[Source] = Field(default=["text"], alias="in", min_length=1)
     patterns: list[Regex] = Field(min_length=1)
     value: Literal["count", "any", "all", "share"] = "count"
-    window_days: int | None = Field(default=None, gt=0)
+    window_days: int | None = Field(default=None, gt=0, le=MAX_DAYS)
     undated: Literal["skip", "count"] = "skip"
 
     def _dated_ok(self, ctx: DetectContext, day: date | None) -> bool:

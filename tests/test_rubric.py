@@ -282,6 +282,9 @@ CASES = [
         "'county_city'",
     ),
     ("zero_points.yaml", "17: indicators[1].points: must be > 0"),
+    ("probe_count.yaml", "6: thresholds.probe_count: must be <= 100"),
+    ("veto_cap.yaml", "6: verdict.veto_cap: must be <= 100.0"),
+    ("window_days.yaml", "17: indicators[0].measure.window_days: must be <= 3660"),
     ("negative_points.yaml", "7: categories.function.points: must be > 0"),
     (
         "veto_unknown_indicator.yaml",
