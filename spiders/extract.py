@@ -78,6 +78,7 @@ from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, P
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
+from evalcrawler.spiders.text import clean, clean_tree, hostile_references
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,6 @@ _P_COMMENT = 16
 _HARD = "\x1e"  # a block boundary in the piece stream (control characters are removed first)
 _SOFT = "\n"  # a line break inside inline text (<br>, newlines in the source)
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
 _RUN = re.compile(r"\s+")
 _NON_HTTP = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "sms:", "ftp:")
 
@@ -204,7 +204,7 @@ def render(raw: str) -> str:
 
 
 def _mime(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
+    return clean(content_type.split(";", 1)[0].strip().lower())
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str:
@@ -1033,7 +1033,9 @@ def _empty_container(w: _Walk, span: _Span, link_starts: list[int]) -> bool:
 
 
 def _parse(text: str) -> Any:
-    data = _CONTROL.sub("", text).encode("utf-8", "replace")
+    # Control characters, noncharacters and bidi controls never reach the tree (spiders/text.py);
+    # those the parser makes of character references are cleaned from the tree below.
+    data = clean(text).encode("utf-8", "replace")
     if len(data) > MAX_PARSE_BYTES:
         data = data[:MAX_PARSE_BYTES]
     parser = lxml.html.HTMLParser(
@@ -1057,6 +1059,8 @@ def _parse(text: str) -> Any:
             body = etree.SubElement(root, "body")
         for node in extra:
             body.append(node)
+    if hostile_references(text):
+        clean_tree(root)
     return root
 
 
