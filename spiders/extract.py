@@ -68,6 +68,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice, pairwise
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -83,6 +84,8 @@ from evalcrawler.spiders.text import clean, clean_tree, hostile_references
 log = logging.getLogger(__name__)
 
 TEXT_CAP = 50_000
+# A link text or heading longer than this is cut (no title is that long; spans can nest).
+SPAN_TEXT_MAX = 2_000
 # Bodies beyond this are cut before parsing: the time stays bounded on runaway pages, and no
 # government page worth scoring is that large.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
@@ -361,6 +364,7 @@ class _Walk:
     links: list[_LinkRec] = field(default_factory=list)
     headings: list[_Span] = field(default_factory=list)
     containers: list[_Span] = field(default_factory=list)
+    blocks: list[_Span] = field(default_factory=list)  # div, p, td … in document order
     dtdd: dict[Any, _Span] = field(default_factory=dict)
     forms: list[Any] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
@@ -369,6 +373,20 @@ class _Walk:
     images: int = 0
     images_alt: int = 0
     empty_state: str | None = None
+    _sid_index: dict[int, list[int]] | None = None
+
+    def sid_index(self) -> dict[int, list[int]]:
+        """Structure id → the indexes of its pieces, in order (built once, when first asked)."""
+        if self._sid_index is None:
+            index: dict[int, list[int]] = {}
+            for i, piece in enumerate(self.pieces):
+                at = index.get(piece[2])
+                if at is None:
+                    index[piece[2]] = [i]
+                else:
+                    at.append(i)
+            self._sid_index = index
+        return self._sid_index
 
 
 def _marks(el: Any) -> str:
@@ -442,6 +460,7 @@ def _walk(root: Any) -> _Walk:
         elif tag in _ITEM_BLOCKS:
             block = _Span(el, len(pieces), sid=sid)
             opened.append(block)
+            w.blocks.append(block)
         if tag in _BLOCK and not flags & _SKIPPED:
             add((_HARD, -1, sid, flags))
 
@@ -513,8 +532,31 @@ def _empty_phrase(text: str) -> str | None:
     return None
 
 
-def _span_text(pieces: list[tuple[str, int, int, int]], start: int, end: int) -> str:
-    return render("".join(p[0] for p in pieces[start:end] if not p[3] & _P_COMMENT))
+def _span_raw(
+    pieces: list[tuple[str, int, int, int]], start: int, end: int, limit: int
+) -> tuple[str, bool]:
+    """The raw text of a stretch of pieces (comments left out), at most ``limit`` characters
+    from at most ``limit`` pieces; and whether that is all of it. Spans nest (headings in
+    headings, containers in containers): a bound per span keeps their sum linear."""
+    parts: list[str] = []
+    size = 0
+    stop = min(end, start + limit)
+    for text, _link, _sid, flags in pieces[start:stop]:
+        if flags & _P_COMMENT:
+            continue
+        parts.append(text)
+        size += len(text)
+        if size > limit:
+            return "".join(parts)[:limit], False
+    return "".join(parts), stop == end
+
+
+def _span_text(
+    pieces: list[tuple[str, int, int, int]], start: int, end: int, limit: int = SPAN_TEXT_MAX
+) -> str:
+    """The rendered text of a stretch of pieces: a link's text, a heading (the first ``limit``
+    raw characters: no title is longer)."""
+    return render(_span_raw(pieces, start, end, limit)[0])
 
 
 def _is_pager(text: str, in_pager: bool) -> bool:
@@ -550,40 +592,67 @@ class _Item:
     raw: str = ""
 
 
-def _list_element(item_el: Any, tag: str) -> Any:
-    if tag == "li":
-        wanted: tuple[str, ...] = ("ul", "ol", "menu")
-    elif tag == "tr":
-        wanted = ("table",)
-    else:
-        return item_el.getparent() if item_el.getparent() is not None else item_el
-    node = item_el.getparent()
+_LIST_OF = {"li": ("ul", "ol", "menu"), "tr": ("table",)}
+
+
+def _list_element(item_el: Any, tag: str, cache: dict[Any, Any]) -> Any:
+    """The list an item belongs to: an li's ul/ol/menu, a tr's table, else the parent."""
+    parent = item_el.getparent()
+    wanted = _LIST_OF.get(tag)
+    found = None if wanted is None else _nearest(parent, wanted, cache)
+    if found is not None:
+        return found
+    return parent if parent is not None else item_el
+
+
+def _nearest(node: Any, tags: tuple[str, ...], cache: dict[Any, Any]) -> Any:
+    """``node`` or its nearest ancestor with one of ``tags`` (None if none). ``cache`` is
+    shared by every call with the same ``tags``: each element is climbed over once."""
+    path = []
+    found = None
     while node is not None:
-        if node.tag in wanted:
-            return node
+        if node in cache:
+            found = cache[node]
+            break
+        if node.tag in tags:
+            found = node
+            break
+        path.append(node)
         node = node.getparent()
-    return item_el.getparent() if item_el.getparent() is not None else item_el
+    for el in path:
+        cache[el] = found
+    return found
 
 
-def _segments(pieces: list[tuple[str, int, int, int]], spans: list[_Span]) -> list[tuple[int, str]]:
+def _own_pieces(w: _Walk, span: _Span) -> list[int]:
+    """The indexes of the pieces of ``span`` that are its own (nested lists left out): those
+    of its structure id, found by bisection, so nested items do not read each other's."""
+    index = w.sid_index()
+    at = index.get(span.sid, [])
+    return at[bisect_left(at, span.start) : bisect_left(at, span.end)]
+
+
+def _segments(w: _Walk, spans: list[_Span]) -> list[tuple[int, str]]:
     """The item's own text as (link id or -1, raw text) runs, nested lists left out.
 
     A comment counts only when it is a bare year: that is the TRS list trap
     ``<!-- 2018-->07-04`` (docs/metrics.md). Other comments (commented-out markup, old dates)
     are not shown and give nothing."""
-    segs: list[tuple[int, str]] = []
+    pieces = w.pieces
+    links: list[int] = []
+    runs: list[list[str]] = []
     for span in spans:
-        for text, link, sid, flags in pieces[span.start : span.end]:
-            if sid != span.sid:
-                continue
+        for i in _own_pieces(w, span):
+            text, link, _sid, flags = pieces[i]
             if flags & _P_COMMENT:
                 m = _COMMENT_YEAR.fullmatch(text)
                 text = f" {m.group(1)} " if m else " "
-            if segs and segs[-1][0] == link:
-                segs[-1] = (link, segs[-1][1] + text)
+            if links and links[-1] == link:
+                runs[-1].append(text)
             else:
-                segs.append((link, text))
-    return segs
+                links.append(link)
+                runs.append([text])
+    return [(link, "".join(run)) for link, run in zip(links, runs, strict=True)]
 
 
 def _edge_hits(text: str) -> list[dates.DateHit]:
@@ -610,24 +679,37 @@ def _edge_hits(text: str) -> list[dates.DateHit]:
     return out
 
 
-def _hidden(el: Any) -> bool:
+def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
+    """Hidden by an inline style or the ``hidden`` attribute, its own or an ancestor's."""
+    path = []
     node = el
+    hidden = False
     while node is not None:
+        if node in cache:
+            hidden = cache[node]
+            break
         style = node.get("style")
         if style:
             s = style.replace(" ", "").lower()
             if "display:none" in s or "visibility:hidden" in s:
-                return True
+                hidden = True
+                break
         if node.get("hidden") is not None:
-            return True
+            hidden = True
+            break
+        path.append(node)
         node = node.getparent()
-    return False
+    for seen in path:
+        cache[seen] = hidden
+    if node is not None:
+        cache[node] = hidden
+    return hidden
 
 
 def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]:
     """Every item (li, tr, dt+dd, or single-link parent block) that shows a date candidate."""
-    pieces = w.pieces
     link_starts = [rec.start for rec in w.links]
+    dl_groups = _dtdd_groups(w)
     groups: dict[int, tuple[list[_Span], Any, str, list[_LinkRec]]] = {}
     for rec in w.links:
         if rec.url is None or rec.flags & _FOOTER:
@@ -638,7 +720,7 @@ def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]
             continue
         if rec.item is not None:
             el = rec.item.el
-            members = _dtdd_group(w, el) if el.tag in ("dt", "dd") else [rec.item]
+            members = dl_groups[el] if el.tag in ("dt", "dd") else [rec.item]
             kind = "dl" if el.tag in ("dt", "dd") else el.tag
         elif rec.block is not None:
             members, kind = [rec.block], "block"
@@ -650,31 +732,40 @@ def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]
         groups[key][3].append(rec)
 
     items: list[_Item] = []
+    lists: dict[Any, Any] = {}
+    block_lines = _BlockLines(w, fetched)
     for key, (spans, el, kind, recs) in groups.items():
-        segs = _segments(pieces, spans)
-        ids = {r.idx for r in recs}
-        # The shape of the item: L = one of its links, D = one date shown outside the links.
-        shape: list[str] = []
+        if kind == "block" and len(recs) >= 2:
+            # Several links of one block: "link date" lines, or no item at all (a block item
+            # holds exactly one link, below).
+            order = block_lines.order(spans[0], recs)
+            if order is not None and _alternates(order):
+                items.extend(_line_items(spans, el, order))
+            continue
+        if kind == "block" and _links_in(link_starts, spans[0]) != 1:
+            continue
+        segs = _segments(w, spans)
+        by_id = {r.idx: r for r in recs}
+        # The item's order: L = one of its links (the first of adjacent ones), D = one date
+        # shown outside the links.
+        order = []
         outside: list[dates.DateHit] = []
         for link, text in segs:
             if link < 0:
                 hits = [h for h in dates.scan(text) if dates.hit_date(h, fetched) is not None]
                 outside.extend(hits)
-                shape.extend("D" * len(hits))
-            elif link in ids:
-                shape.append("L")
-        flat = re.sub(r"L+", "L", "".join(shape))
-        if len(recs) >= 2 and len(flat) >= 4 and re.fullmatch(r"(?:LD)+|(?:DL)+", flat):
-            # Several "link date" lines in one block: each link takes its own line's date.
-            items.extend(_line_items(spans, el, recs, segs, fetched, flat[0] == "L"))
+                order.extend(("D", h) for h in hits)
+            elif link in by_id and not (order and order[-1][0] == "L"):
+                order.append(("L", by_id[link]))
+        if len(recs) >= 2 and _alternates(order):
+            # Several "link date" lines in one item: each link takes its own line's date.
+            items.extend(_line_items(spans, el, order))
             continue
         if kind == "block":
             # A parent block is an item only when it holds exactly one link (docs/metrics.md),
             # and only when it is short: a paragraph of prose with a link and a date in it
             # ("详见<a>通知</a>，自2026年1月1日起施行") is no list entry.
-            span = spans[0]
-            n_links = bisect_left(link_starts, span.end) - bisect_left(link_starts, span.start)
-            if n_links != 1:
+            if _links_in(link_starts, spans[0]) != 1:
                 continue
             outside_len = sum(len(text) for link, text in segs if link < 0)
             if (
@@ -692,7 +783,7 @@ def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]
         udate = None if hits else dates.url_date(main.url, fetched)
         if not hits and udate is None:
             continue
-        list_el = el.getparent() if kind == "block" else _list_element(el, el.tag)
+        list_el = el.getparent() if kind == "block" else _list_element(el, el.tag, lists)
         items.append(
             _Item(
                 key=key,
@@ -710,27 +801,43 @@ def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]
     return items
 
 
-def _line_items(
-    spans: list[_Span],
-    el: Any,
-    recs: list[_LinkRec],
-    segs: list[tuple[int, str]],
-    fetched: date,
-    link_first: bool,
-) -> list[_Item]:
+def _item_pieces(w: _Walk, items: list[_Item]) -> bytearray:
+    """A mark for each piece that is a dated item's own text. Items can share their spans (the
+    lines of one block) and spans can nest: each piece is marked once, whatever the shape."""
+    ranges: dict[int, list[tuple[int, int]]] = {}
+    seen: set[int] = set()
+    for it in items:
+        for span in it.spans:
+            if id(span) not in seen:
+                seen.add(id(span))
+                ranges.setdefault(span.sid, []).append((span.start, span.end))
+    marks = bytearray(len(w.pieces))
+    index = w.sid_index()
+    for sid, spans in ranges.items():
+        at = index.get(sid, [])
+        reached = 0  # the pieces of this sid before it are marked already
+        for start, end in sorted(spans):
+            lo = bisect_left(at, max(start, reached))
+            hi = bisect_left(at, end)
+            for i in at[lo:hi]:
+                marks[i] = 1
+            reached = max(reached, end)
+    return marks
+
+
+def _links_in(link_starts: list[int], span: _Span) -> int:
+    return bisect_left(link_starts, span.end) - bisect_left(link_starts, span.start)
+
+
+def _alternates(order: list[tuple[str, Any]]) -> bool:
+    """``order`` reads link, date, link, date … (or date, link …): two lines at least."""
+    return len(order) >= 4 and len(order) % 2 == 0 and all(a[0] != b[0] for a, b in pairwise(order))
+
+
+def _line_items(spans: list[_Span], el: Any, order: list[tuple[str, Any]]) -> list[_Item]:
     """Items of a block that lists several ``link date`` lines (``<a>…</a> (2013-11-15)<br>``):
     each link takes the date of its own line, and the block is their list."""
-    by_id = {r.idx: r for r in recs}
-    order: list[tuple[str, Any]] = []
-    for link, text in segs:
-        if link < 0:
-            for h in dates.scan(text):
-                if dates.hit_date(h, fetched) is not None:
-                    order.append(("D", h))
-        elif link in by_id:
-            if order and order[-1][0] == "L":
-                continue  # a second link on the same line (…|图解): the first one is the title
-            order.append(("L", by_id[link]))
+    link_first = order[0][0] == "L"
     out: list[_Item] = []
     for n, (a, b) in enumerate(zip(order[0::2], order[1::2], strict=False)):
         rec, hit = (a[1], b[1]) if link_first else (b[1], a[1])
@@ -750,69 +857,210 @@ def _line_items(
     return out
 
 
-def _dtdd_group(w: _Walk, el: Any) -> list[_Span]:
-    """A ``dt`` with the ``dd`` elements after it (or a ``dd`` with its ``dt``)."""
-    head = el
-    if el.tag == "dd":
-        node = el.getprevious()
-        while node is not None and node.tag == "dd":
-            node = node.getprevious()
-        if node is not None and node.tag == "dt":
-            head = node
-    members = [w.dtdd[head]] if head in w.dtdd else [w.dtdd[el]]
-    node = head.getnext()
-    while node is not None and node.tag == "dd":
-        if node in w.dtdd:
-            members.append(w.dtdd[node])
-        node = node.getnext()
-    if w.dtdd.get(el) not in members and el in w.dtdd:
-        members.append(w.dtdd[el])
-    return members
+class _BlockLines:
+    """The "link date" lines of blocks that hold several links.
+
+    Blocks nest, and an outer block's text holds its inner blocks' text: reading each block's
+    whole stretch would cost the nesting depth times the page. So each block's own stretch
+    (its pieces outside the blocks nested in it, of its structure id) is read once, and an
+    inner block counts in an outer block's lines only by its dates: none, one (the date of
+    the outer block's line), or several (the outer block is not a list of lines: two dates
+    follow each other). A text run ends at a block boundary: no date spans two blocks.
+    """
+
+    def __init__(self, w: _Walk, fetched: date) -> None:
+        self.w = w
+        self.fetched = fetched
+        self.done: set[int] = set()  # the structure ids read
+        self.children: dict[int, list[_Span]] = {}  # id(block) → nested blocks of its sid
+        self.own: dict[int, list[tuple[int, str, Any]]] = {}  # (piece, "L"/"D", id/hit)
+        self.dated: dict[int, tuple[int, dates.DateHit | None]] = {}  # (0/1/2 dates, the one)
+
+    def order(self, span: _Span, recs: list[_LinkRec]) -> list[tuple[str, Any]] | None:
+        """The block's lines as ("L", link) and ("D", date) entries, or None when two dates
+        follow each other (no list of lines)."""
+        if span.sid not in self.done:
+            self._read(span.sid)
+        by_id = {r.idx: r for r in recs}
+        entries: list[tuple[int, str, Any]] = list(self.own.get(id(span), []))
+        for child in self.children.get(id(span), []):
+            count, hit = self.dated[id(child)]
+            if count > 1:
+                return None
+            if count == 1:
+                entries.append((child.start, "D", hit))
+        entries.sort(key=lambda e: e[0])
+        order: list[tuple[str, Any]] = []
+        for _pos, kind, value in entries:
+            if kind == "L":
+                rec = by_id.get(value)
+                if rec is not None and not (order and order[-1][0] == "L"):
+                    order.append(("L", rec))
+            elif order and order[-1][0] == "D":
+                return None
+            else:
+                order.append(("D", value))
+        return order
+
+    def _read(self, sid: int) -> None:
+        """Read every block of one structure id: nesting, own entries, dates held."""
+        self.done.add(sid)
+        blocks = [b for b in self.w.blocks if b.sid == sid]  # in document order
+        stack: list[_Span] = []
+        for block in blocks:
+            while stack and stack[-1].end <= block.start:
+                stack.pop()
+            if stack:
+                self.children.setdefault(id(stack[-1]), []).append(block)
+            stack.append(block)
+        at = self.w.sid_index().get(sid, [])
+        pieces = self.w.pieces
+        for block in blocks:
+            own: list[tuple[int, str, Any]] = []
+            bounds = [block.start]
+            for child in self.children.get(id(block), []):
+                bounds += [child.start, child.end]
+            bounds.append(block.end)
+            for lo, hi in zip(bounds[0::2], bounds[1::2], strict=True):
+                run: list[str] = []
+                run_at = -1
+                last_link = -2
+                for i in at[bisect_left(at, lo) : bisect_left(at, hi)]:
+                    text, link, _sid, flags = pieces[i]
+                    if link >= 0 or text == _HARD:
+                        self._dates(run, run_at, own)
+                        run, run_at = [], -1
+                        if link >= 0 and link != last_link:
+                            own.append((i, "L", link))
+                        last_link = link
+                        continue
+                    last_link = -1
+                    if flags & _P_COMMENT:
+                        m = _COMMENT_YEAR.fullmatch(text)
+                        text = f" {m.group(1)} " if m else " "
+                    if run_at < 0:
+                        run_at = i
+                    run.append(text)
+                self._dates(run, run_at, own)
+            self.own[id(block)] = own
+        for block in reversed(blocks):  # inner blocks first: they start later
+            hits = [value for _pos, kind, value in self.own[id(block)] if kind == "D"]
+            count, first = len(hits), hits[0] if hits else None
+            for child in self.children.get(id(block), []):
+                n, hit = self.dated[id(child)]
+                if n and first is None:
+                    first = hit
+                count += n
+            self.dated[id(block)] = (min(count, 2), first if count == 1 else None)
+
+    def _dates(self, run: list[str], at: int, own: list[tuple[int, str, Any]]) -> None:
+        if not run:
+            return
+        for hit in dates.scan("".join(run)):
+            if dates.hit_date(hit, self.fetched) is not None:
+                own.append((at, "D", hit))
+
+
+def _dtdd_groups(w: _Walk) -> dict[Any, list[_Span]]:
+    """The item of each ``dt``/``dd``: a ``dt`` with the ``dd`` elements after it; a ``dd``
+    with no ``dt`` before it starts an item of its own, which the link-less ``dd`` elements
+    after it (a date, a summary) join. One pass over the siblings of every dt/dd."""
+    groups: dict[Any, list[_Span]] = {}
+    linked = {id(rec.item) for rec in w.links if rec.item is not None}
+    parents: dict[Any, None] = {}
+    for el in w.dtdd:
+        parent = el.getparent()
+        if parent is not None:
+            parents.setdefault(parent)
+        else:
+            groups[el] = [w.dtdd[el]]
+    for parent in parents:
+        current: list[_Span] | None = None
+        headed = False
+        for node in parent:
+            span = w.dtdd.get(node) if node.tag in ("dt", "dd") else None
+            if span is None:
+                current = None
+                continue
+            if node.tag == "dt" or current is None or (not headed and id(span) in linked):
+                current, headed = [span], node.tag == "dt"
+            else:
+                current.append(span)
+            groups[node] = current
+    return groups
 
 
 _HEADING_MARKS = ("tit", "head", "bt", "caption")
 
 
-def _heading_year(list_el: Any) -> int | None:
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption"})
+_HEADING_MAX = 80  # a heading is short; a longer text before a list is content
+_SIBLINGS_LOOKED_AT = 12  # elements and comments before a list that may be its heading
+
+
+def _heading_year(list_el: Any, levels: dict[Any, int | None]) -> int | None:
     """The year of a list's heading: the nearest heading-like element before the list (its own
-    siblings, then its ancestors' siblings, three levels up) that shows ``YYYY年``."""
+    siblings, then its ancestors' siblings, three levels up) that shows ``YYYY年``. ``levels``
+    keeps what each element's own level gave, for every list of the page."""
     node = list_el
     for _ in range(4):
         if node is None:
             return None
-        if node.tag == "table":
-            caption = node.find("caption")
-            if caption is not None:
-                year = dates.heading_year(render("".join(caption.itertext()))[:80])
-                if year:
-                    return year
-        sib = node.getprevious()
-        seen = 0
-        while sib is not None and seen < 3:
-            if isinstance(sib.tag, str):
-                seen += 1
-                if sib.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "caption") or any(
-                    m in _marks(sib) for m in _HEADING_MARKS
-                ):
-                    text = render("".join(sib.itertext()))
-                    if len(text) <= 80:
-                        year = dates.heading_year(text)
-                        if year:
-                            return year
-            sib = sib.getprevious()
+        if node not in levels:
+            levels[node] = _level_year(node)
+        if levels[node]:
+            return levels[node]
         node = node.getparent()
     return None
 
 
+def _level_year(node: Any) -> int | None:
+    """The year a table's caption or one of the three elements before ``node`` shows."""
+    if node.tag == "table":
+        caption = node.find("caption")
+        if caption is not None:
+            year = dates.heading_year(_short_text(caption)[0][:_HEADING_MAX])
+            if year:
+                return year
+    sib = node.getprevious()
+    elements = nodes = 0
+    while sib is not None and elements < 3 and nodes < _SIBLINGS_LOOKED_AT:
+        nodes += 1
+        if isinstance(sib.tag, str):
+            elements += 1
+            if sib.tag in _HEADING_TAGS or any(m in _marks(sib) for m in _HEADING_MARKS):
+                text, whole = _short_text(sib)
+                if whole and len(text) <= _HEADING_MAX:
+                    year = dates.heading_year(text)
+                    if year:
+                        return year
+        sib = sib.getprevious()
+    return None
+
+
+def _short_text(el: Any, limit: int = SPAN_TEXT_MAX) -> tuple[str, bool]:
+    """The rendered text of an element, read no further than ``limit`` raw characters; and
+    whether that is all of it."""
+    parts: list[str] = []
+    size = 0
+    for text in el.itertext():
+        parts.append(text)
+        size += len(text)
+        if size > limit:
+            return render("".join(parts)[:limit]), False
+    return render("".join(parts)), True
+
+
 def _resolve_items(items: list[_Item], fetched: date, page_year: int | None) -> list[_Item]:
     heading_years: dict[Any, int | None] = {}
+    levels: dict[Any, int | None] = {}
     out = []
     for it in items:
         for hit in it.hits:
             context = None
             if hit.year is None:
                 if it.list_el not in heading_years:
-                    heading_years[it.list_el] = _heading_year(it.list_el)
+                    heading_years[it.list_el] = _heading_year(it.list_el, levels)
                 context = heading_years[it.list_el] or page_year
             value = dates.hit_date(hit, fetched, context)
             if value is not None:
@@ -831,13 +1079,14 @@ def _main_list(items: list[_Item]) -> list[_Item]:
     inline ``display:none`` (inactive tabs) are not candidates while a shown one exists."""
     groups: dict[tuple[Any, ...], list[_Item]] = {}
     hidden: dict[Any, bool] = {}
+    climbed: dict[Any, bool] = {}
     for it in items:
         el = it.list_el
         parent = el.getparent()
         key = (parent if parent is not None else el, el.tag, el.get("class"))
         groups.setdefault(key, []).append(it)
         if el not in hidden:
-            hidden[el] = _hidden(el)
+            hidden[el] = _hidden(el, climbed)
     visible = {k: [it for it in g if not hidden[it.list_el]] for k, g in groups.items()}
     if not any(visible.values()):
         visible = groups
@@ -929,6 +1178,7 @@ _SEARCH_TOKENS = frozenset({"q", "kw", "wd", "ss"})
 _SEARCH_BUTTONS = ("搜索", "检索", "查询")
 _TEXT_TYPES = frozenset({"text", "search", ""})
 _TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
+_OPTIONS_READ = 1_000
 
 
 def says_search(value: str | None) -> bool:
@@ -965,12 +1215,16 @@ def _form(el: Any, page_url: str, base: str) -> Form:
         elif tag == "select":
             ftype = "select"
             value = ""
-            options = node.findall(".//option")
-            chosen = next((o for o in options if o.get("selected") is not None), None)
-            if chosen is None and options:
-                chosen = options[0]
+            chosen = first = None
+            # Selects nest (libxml2 does not close one that is left open): look at a few.
+            for option in islice(node.iter("option"), _OPTIONS_READ):
+                first = first if first is not None else option
+                if option.get("selected") is not None:
+                    chosen = option
+                    break
+            chosen = chosen if chosen is not None else first
             if chosen is not None:
-                value = chosen.get("value") or render("".join(chosen.itertext()))
+                value = chosen.get("value") or _short_text(chosen)[0]
         elif tag == "textarea":
             ftype = "textarea"
             value = node.text or ""
@@ -978,7 +1232,7 @@ def _form(el: Any, page_url: str, base: str) -> Form:
             ftype = (node.get("type") or "submit").strip().lower()
             value = node.get("value") or ""
             if ftype in ("submit", "button"):
-                label = " ".join((render("".join(node.itertext())), value, node.get("title") or ""))
+                label = " ".join((_short_text(node)[0], value, node.get("title") or ""))
                 button_says = button_says or _says_button(label)
         else:  # img: an image that submits by script, labelled 搜索
             button_says = button_says or _says_button(
@@ -1010,13 +1264,23 @@ def _says_button(label: str) -> bool:
 # List container
 
 
-def _empty_container(w: _Walk, span: _Span, link_starts: list[int]) -> bool:
+# An empty list shows a phrase and a pager at most: a container with more text than this is
+# not empty (and containers nest: each reads at most this much).
+_EMPTY_CONTAINER_READ = 4_000
+
+
+def _empty_container(
+    w: _Walk, span: _Span, link_starts: list[int], content_links: list[int]
+) -> bool:
+    """``content_links[i]``: how many of the first ``i`` links are not pager links."""
     lo = bisect_left(link_starts, span.start)
     hi = bisect_left(link_starts, span.end)
-    for rec in w.links[lo:hi]:
-        if rec.url is not None and not _is_pager(rec.text, True):
-            return False
-    text = _span_text(w.pieces, span.start, span.end)
+    if content_links[hi] > content_links[lo]:
+        return False
+    raw, whole = _span_raw(w.pieces, span.start, span.end, _EMPTY_CONTAINER_READ)
+    if not whole:
+        return False
+    text = render(raw)
     if dates.scan(text, month_day=False):
         return False
     residue = text
@@ -1160,12 +1424,7 @@ def _extract(
     # Publish date: meta, else a labelled date in the shown text, else the article's info line
     # (date next to 来源). Text of dated list items and footers is left out, so a list page's
     # rows do not become its publish date.
-    in_items = bytearray(len(w.pieces))
-    for it in candidates:
-        for span in it.spans:
-            for i in range(span.start, span.end):
-                if w.pieces[i][2] == span.sid:
-                    in_items[i] = 1
+    in_items = _item_pieces(w, candidates)
     publish, source_name = None, ""
     for key in PUBDATE_METAS:
         if key in w.meta:
@@ -1212,8 +1471,12 @@ def _extract(
                 holders.add(node)
                 node = node.getparent()
     link_starts = [rec.start for rec in w.links]
+    content_links = [0]
+    for rec in w.links:
+        content = rec.url is not None and not _is_pager(rec.text, True)
+        content_links.append(content_links[-1] + content)
     facts.list_container = any(span.el in holders for span in w.containers) or any(
-        _empty_container(w, span, link_starts) for span in w.containers
+        _empty_container(w, span, link_starts, content_links) for span in w.containers
     )
 
     facts.forms = [_form(el, url, base) for el in w.forms]

@@ -6,6 +6,7 @@ bounds"): the page is generated in the test, the facts are compared with what th
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
@@ -150,3 +151,125 @@ def test_no_stored_string_keeps_a_lone_surrogate(k: str) -> None:
     facts = extract_page(URL, hostile_page(k), HTML, fetched=FETCHED)
     assert [s for s in strings(facts.to_json()) if not is_clean(s)] == []
     assert facts.forms and facts.threads and len(facts.items) == 3
+
+
+# --- Finding 4: extraction linear in page size ----------------------------------------------
+
+LIST_URL = "http://www.example.gov.cn/tzgg/index.html"
+LIST_FETCHED = date(2014, 10, 24)
+
+
+def _day(i: int) -> date:
+    return date(2013, i % 12 + 1, i % 28 + 1)
+
+
+def _page(body: str) -> bytes:
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>'
+        f"<body><h1>通知公告</h1>{body}</body></html>"
+    ).encode()
+
+
+def line_list(n: int) -> bytes:
+    """One block of ``<a>…</a> (2013-11-15)<br>`` lines: the shape that froze the crawl."""
+    lines = "".join(
+        f'<a href="/tzgg/{i}.html">关于做好第{i}项工作的通知</a> ({_day(i).isoformat()})<br>\n'
+        for i in range(n)
+    )
+    return _page(f'<div class="list">{lines}</div>')
+
+
+def _best_time(body: bytes, bound: float | None = None, runs: int = 3) -> float:
+    """The fastest of ``runs`` extractions (fewer when one is already within ``bound``)."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        extract_page(LIST_URL, body, HTML, fetched=LIST_FETCHED)
+        best = min(best, time.perf_counter() - start)
+        if bound is not None and best <= bound:
+            break
+    return best
+
+
+# The per-KB cost of a big page may be this many times that of the normal page: generous for a
+# loaded machine, while a quadratic path costs 40 times as much at 40 times the size.
+PER_KB_FACTOR = 3.0
+
+
+@pytest.mark.timeout(300)
+def test_a_40000_line_list_costs_its_size_and_is_read_whole() -> None:
+    normal, big = line_list(1_000), line_list(40_000)
+    per_kb = _best_time(normal) / len(normal)
+    bound = PER_KB_FACTOR * per_kb * len(big)
+    elapsed = _best_time(big, bound)
+    assert elapsed <= bound, f"{elapsed:.2f} s for {len(big) // 1024} KB, bound {bound:.2f} s"
+    facts = extract_page(LIST_URL, big, HTML, fetched=LIST_FETCHED)
+    assert len(facts.items) == 40_000
+    assert [it.date for it in facts.items] == [_day(i) for i in range(40_000)]
+    assert [it.url for it in facts.items[:2]] == [
+        "http://www.example.gov.cn/tzgg/0.html",
+        "http://www.example.gov.cn/tzgg/1.html",
+    ]
+    assert facts.items[-1].title == "关于做好第39999项工作的通知"
+
+
+def _dd_only(n: int) -> bytes:
+    rows = "".join(
+        f'<dd><a href="/a/{i}.html">第{i}项通知</a> {_day(i).isoformat()}</dd>' for i in range(n)
+    )
+    return _page(f'<dl class="list">{rows}</dl>')
+
+
+def _dates_in_one_text(n: int) -> bytes:
+    # Full dates, month-day dates and copyright marks: each pattern checks the others' spans.
+    days = " ".join(f"{_day(i)} {i % 12 + 1}月{i % 28 + 1}日 版权所有" for i in range(n))
+    far = "内容" * 40  # the first date lies beyond the reach of a copyright mark
+    item = f'<a href="/a.html">标题</a> 2014-01-02 {far}{days}'
+    return _page(f'<ul class="list"><li>{item}</li></ul>')
+
+
+def _board_rows(n: int) -> bytes:
+    rows = "".join(
+        f'<li><a href="/x/{i}.html">第{i}号咨询</a> 留言时间：{_day(i).isoformat()} '
+        f"回复时间：{_day(i + 1).isoformat()}</li>"
+        for i in range(n)
+    )
+    return _page(f'<ul class="list">{rows}</ul>')
+
+
+def _lists_under_a_long_title(n: int) -> bytes:
+    """Many lists whose heading is looked for among their ancestors' siblings: one long
+    heading-like block that each list reaches (and must not read again)."""
+    title = "<div class='title'>" + "很长的标题文字" * n + "</div>"
+    rows = "".join(
+        f'<ul class="l{i}"><li><a href="/a/{i}.html">第{i}项</a> 11-{i % 28 + 1:02d}</li></ul>'
+        for i in range(n)
+    )
+    return _page(f"{title}<div>{rows}</div>")
+
+
+# Shape → (page of n repetitions, what its facts must show).
+SHAPES = {
+    "dd without dt": (_dd_only, lambda f, n: len(f.items) == n),
+    "dates in one text node": (
+        _dates_in_one_text,
+        lambda f, n: [it.date for it in f.items] == [date(2014, 1, 2)],
+    ),
+    "board rows": (_board_rows, lambda f, n: len(f.threads) == n),
+    "lists under a long title": (
+        _lists_under_a_long_title,
+        lambda f, n: len(f.dated_links) == n and f.dated_links[0].date == date(2013, 11, 1),
+    ),
+}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_other_long_shapes_cost_their_size(shape: str) -> None:
+    make, check = SHAPES[shape]
+    normal, big = make(500), make(8_000)
+    per_kb = _best_time(normal) / len(normal)
+    bound = PER_KB_FACTOR * per_kb * len(big)
+    elapsed = _best_time(big, bound)
+    assert elapsed <= bound, f"{elapsed:.2f} s for {len(big) // 1024} KB, bound {bound:.2f} s"
+    assert check(extract_page(LIST_URL, big, HTML, fetched=LIST_FETCHED), 8_000)
