@@ -6,12 +6,12 @@ every response, and tests call it on saved pages. What each fact means is fixed 
 one forced by a real page of ``tests/fixtures/real``) are listed at the end of this docstring.
 
 The page is parsed once with lxml's HTML parser (libxml2 recovers from truncated markup, nested
-``<a>``, stray ``</html>`` and second DOCTYPEs the way browsers mostly do) and walked once.
-The walk records the visible text as a flat list of pieces, each tagged with the link it
-belongs to and the innermost list structure (``li``/``tr``/``dt``/``dd``/``ul``/``ol``/
-``dl``/``table``) that holds it; link texts, headings, list items and the text searched for a
-publish date are all slices of that list. So the work is linear in the page size and a 50 KB
-page takes a few milliseconds.
+``<a>``, stray ``</html>`` and second DOCTYPEs the way browsers mostly do) and walked once
+(:mod:`evalcrawler.spiders.walk`): the visible text becomes a flat list of pieces, each tagged
+with the link it belongs to and the innermost list structure that holds it; link texts,
+headings, list items (:mod:`evalcrawler.spiders.items`) and the text searched for a publish
+date are all slices of that list. So the work is linear in the page size, whatever shape the
+page repeats, and a 50 KB page takes a few milliseconds.
 
 :func:`extract_page` never raises: a page that breaks an unforeseen assumption is logged and
 returned with the facts that need no parsing (status, content type, size).
@@ -65,10 +65,9 @@ import re
 import warnings
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -79,25 +78,31 @@ from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, P
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
+from evalcrawler.spiders.items import collect_items, item_pieces, main_list, resolve_items
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references
+from evalcrawler.spiders.walk import (
+    FOOTER,
+    NAV,
+    P_COMMENT,
+    PAGER,
+    Span,
+    Walk,
+    is_pager,
+    render,
+    short_text,
+    span_raw,
+    span_text,
+    walk_tree,
+)
 
 log = logging.getLogger(__name__)
 
 TEXT_CAP = 50_000
-# A link text or heading longer than this is cut (no title is that long; spans can nest).
-SPAN_TEXT_MAX = 2_000
 # Bodies beyond this are cut before parsing: the time stays bounded on runaway pages, and no
 # government page worth scoring is that large.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
 
-# An empty-state phrase is a short text standing where a list should be, not a word inside a
-# sentence ("项目正在建设" in an article).
-_EMPTY_STATE_MAX_CHARS = 40
 
-NAV_MARKERS = ("nav", "menu", "daohang", "dh", "lanmu", "column-nav")
-PAGER_MARKERS = ("page", "pager", "fenye", "pagination")
-FOOTER_MARKERS = ("foot", "copyright", "banquan")
-CONTAINER_MARKERS = ("list", "lb", "news", "info", "content", "datagrid")
 # Container markers that name a list outright; the generic ones (news, info, content) also
 # name article bodies and info bars, so such a container counts as an empty list only when it
 # shows nothing at all.
@@ -105,47 +110,7 @@ _LIST_MARKERS = ("list", "lb", "datagrid")
 
 PUBDATE_METAS = ("pubdate", "publishdate", "article:published_time", "dc.date")
 
-_PAGER_ALWAYS = frozenset({"下一页", "上一页", "尾页", "末页"})
-_PAGER_IN_PAGER = frozenset(
-    {"下一页", "上一页", "下页", "上页", "首页", "尾页", "末页", "next", "prev", "previous"}
-    | {"»", "«", "›", "‹", ">>", "<<", ">", "<"}
-)
-_PAGER_STRIP = " []【】()（）<>«»‹›"
-_PAGE_NUMBER = re.compile(r"第?\d{1,5}页?")
 
-# Element sets of the walk.
-_SKIP = frozenset(
-    {"script", "style", "noscript", "template", "head", "title", "select", "svg", "iframe"}
-    | {"object", "embed", "applet", "frameset", "frame", "math"}
-)
-_BLOCK = frozenset(
-    {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details"}
-    | {"dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main"}
-    | {"menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot"}
-    | {"tr", "td", "th", "ul", "option", "textarea", "button", "img"}
-)
-_ITEM_TAGS = frozenset({"li", "tr", "dt", "dd"})
-_STRUCT_TAGS = _ITEM_TAGS | {"ul", "ol", "dl", "table", "menu"}
-# Blocks that can be the "parent block" item of a link outside any li/tr/dt/dd.
-_ITEM_BLOCKS = frozenset(
-    {"div", "p", "td", "th", "section", "article", "center", "blockquote", "h1", "h2"}
-    | {"h3", "h4", "h5", "h6", "header", "footer", "main", "aside", "body"}
-)
-# Text (outside its link) a parent-block item may show: a title's date, source, summary.
-_BLOCK_ITEM_MAX = 300
-_HEADINGS = frozenset({"h1", "h2", "h3"})
-_CONTAINER_TAGS = frozenset({"ul", "ol", "table", "div"})
-
-# Context flags carried down the walk.
-_NAV, _PAGER, _FOOTER, _SKIPPED = 1, 2, 4, 8
-# Piece flags.
-_P_COMMENT = 16
-
-_HARD = "\x1e"  # a block boundary in the piece stream (control characters are removed first)
-_SOFT = "\n"  # a line break inside inline text (<br>, newlines in the source)
-
-_RUN = re.compile(r"\s+")
 _NON_HTTP = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "sms:", "ftp:")
 
 _MAGIC = (
@@ -181,29 +146,7 @@ _LABEL_UPDATE = re.compile(r"更新时间")
 _LABEL_WEAK = re.compile(r"(?<![\u3400-\u9fff])(?:日期|时间)")
 _LABEL_GAP = " \t\n\r:：\x1e\xa0\u3000[]【】"
 _DATELINE = re.compile(r"来源")
-_COMMENT_YEAR = re.compile(r"\s*((?:19|20)\d{2})\s*年?\s*")
 _DATELINE_REACH = 50
-
-
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
-
-
-def render(raw: str) -> str:
-    """Collapse raw text: every whitespace run becomes one space, except a line break inside
-    inline text between two CJK characters, which disappears (as CSS Text 3 renders segment
-    breaks in Chinese: ``政府信息<br>公开指南`` reads 政府信息公开指南)."""
-
-    def repl(m: re.Match[str]) -> str:
-        run = m.group()
-        if _HARD not in run and ("\n" in run or "\r" in run):
-            a, b = m.start(), m.end()
-            if a > 0 and b < len(raw) and _is_cjk(raw[a - 1]) and _is_cjk(raw[b]):
-                return ""
-        return " "
-
-    return _RUN.sub(repl, raw).strip()
 
 
 def _mime(content_type: str) -> str:
@@ -329,779 +272,6 @@ def _base_parts(base: str) -> tuple[str, str] | None:
     return f"{parts.scheme}://{parts.netloc}", parts.path.rsplit("/", 1)[0] + "/"
 
 
-@dataclass
-class _Span:
-    """An element's stretch of the piece stream, and the list structure it sits in."""
-
-    el: Any
-    start: int
-    end: int = -1
-    sid: int = 0  # the structure id of the element's own pieces
-    marks: str = ""
-
-
-@dataclass
-class _LinkRec:
-    idx: int  # the link id the pieces carry
-    el: Any
-    href: str
-    flags: int
-    item: _Span | None
-    block: _Span | None
-    start: int
-    end: int = -1
-    url: str | None = None
-    text: str = ""  # the anchor text as shown
-    img_text: str = ""
-    label: str = ""  # the text, else an image's alt/title, else the link's title
-
-
-@dataclass
-class _Walk:
-    """Everything one walk over the tree collects."""
-
-    pieces: list[tuple[str, int, int, int]] = field(default_factory=list)  # text, link, sid, flags
-    links: list[_LinkRec] = field(default_factory=list)
-    headings: list[_Span] = field(default_factory=list)
-    containers: list[_Span] = field(default_factory=list)
-    blocks: list[_Span] = field(default_factory=list)  # div, p, td … in document order
-    dtdd: dict[Any, _Span] = field(default_factory=dict)
-    forms: list[Any] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    title: str | None = None
-    base: str | None = None
-    images: int = 0
-    images_alt: int = 0
-    empty_state: str | None = None
-    _sid_index: dict[int, list[int]] | None = None
-
-    def sid_index(self) -> dict[int, list[int]]:
-        """Structure id → the indexes of its pieces, in order (built once, when first asked)."""
-        if self._sid_index is None:
-            index: dict[int, list[int]] = {}
-            for i, piece in enumerate(self.pieces):
-                at = index.get(piece[2])
-                if at is None:
-                    index[piece[2]] = [i]
-                else:
-                    at.append(i)
-            self._sid_index = index
-        return self._sid_index
-
-
-def _marks(el: Any) -> str:
-    cls = el.get("class")
-    ident = el.get("id")
-    if cls is None and ident is None:
-        return ""
-    return f"{cls or ''} {ident or ''}".lower()
-
-
-def _walk(root: Any) -> _Walk:
-    w = _Walk()
-    pieces = w.pieces
-    add = pieces.append
-    # Frame: flags, sid, item span, block span, link id, spans this element opened.
-    stack: list[tuple[int, int, _Span | None, _Span | None, int, tuple[Any, ...]]] = [
-        (0, 0, None, None, -1, ())
-    ]
-    sid_counter = 0
-    for event, el in etree.iterwalk(root, events=("start", "end", "comment")):
-        flags, sid, item, block, link_id, _ = stack[-1]
-        if event == "comment":
-            if not flags & _SKIPPED:
-                if el.text:
-                    add((el.text, link_id, sid, flags | _P_COMMENT))
-                if el.tail:
-                    add((el.tail, link_id, sid, flags))
-                    if w.empty_state is None and not flags & (_NAV | _FOOTER):
-                        w.empty_state = _empty_phrase(el.tail)
-            continue
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue  # processing instructions, entities
-        if event == "end":
-            frame = stack.pop()
-            for span in frame[5]:
-                span.end = len(pieces)
-            if tag in _BLOCK and not frame[0] & _SKIPPED:
-                add((_HARD, -1, frame[1], frame[0]))
-            pflags, psid, _, _, plink, _ = stack[-1]
-            if el.tail and not pflags & _SKIPPED:
-                add((el.tail, plink, psid, pflags))
-                if w.empty_state is None and not pflags & (_NAV | _FOOTER):
-                    w.empty_state = _empty_phrase(el.tail)
-            continue
-
-        # start
-        opened: list[Any] = []
-        marks = _marks(el)
-        if marks:
-            if any(m in marks for m in NAV_MARKERS):
-                flags |= _NAV
-            if any(m in marks for m in PAGER_MARKERS):
-                flags |= _PAGER
-            if any(m in marks for m in FOOTER_MARKERS):
-                flags |= _FOOTER
-        if tag in ("nav", "header"):
-            flags |= _NAV
-        elif tag == "footer":
-            flags |= _FOOTER
-        if tag in _SKIP:
-            flags |= _SKIPPED
-        if tag in _STRUCT_TAGS:
-            sid_counter += 1
-            sid = sid_counter
-            if tag in _ITEM_TAGS:
-                item = _Span(el, len(pieces), sid=sid)
-                opened.append(item)
-                if tag in ("dt", "dd"):
-                    w.dtdd[el] = item
-        elif tag in _ITEM_BLOCKS:
-            block = _Span(el, len(pieces), sid=sid)
-            opened.append(block)
-            w.blocks.append(block)
-        if tag in _BLOCK and not flags & _SKIPPED:
-            add((_HARD, -1, sid, flags))
-
-        if tag == "a":
-            href = el.get("href")
-            if href is not None:
-                link_id = len(w.links)
-                rec = _LinkRec(link_id, el, href, flags, item, block, len(pieces))
-                w.links.append(rec)
-                opened.append(rec)
-        elif tag == "br":
-            add((_SOFT, link_id, sid, flags))
-        elif tag == "img":
-            w.images += 1
-            alt = (el.get("alt") or "").strip()
-            if alt:
-                w.images_alt += 1
-            if link_id >= 0 and not w.links[link_id].img_text:
-                w.links[link_id].img_text = alt or (el.get("title") or "").strip()
-        elif tag in _HEADINGS:
-            span = _Span(el, len(pieces))
-            w.headings.append(span)
-            opened.append(span)
-        elif tag == "meta":
-            key = el.get("name") or el.get("property") or el.get("http-equiv")
-            if key:
-                key = key.strip().lower()
-                if key and key not in w.meta:
-                    w.meta[key] = (el.get("content") or "").strip()
-        elif tag == "title":
-            if w.title is None:
-                w.title = render("".join(el.itertext()))
-        elif tag == "base":
-            if w.base is None and el.get("href"):
-                w.base = el.get("href")
-        elif tag == "form":
-            w.forms.append(el)
-        if (
-            tag in _CONTAINER_TAGS
-            and marks
-            and not flags & (_NAV | _FOOTER | _SKIPPED)
-            and any(m in marks for m in CONTAINER_MARKERS)
-        ):
-            span = _Span(el, len(pieces), sid=sid, marks=marks)
-            w.containers.append(span)
-            opened.append(span)
-
-        text = el.text
-        if text and not flags & _SKIPPED:
-            add((text, link_id, sid, flags))
-            if w.empty_state is None and not flags & (_NAV | _FOOTER):
-                w.empty_state = _empty_phrase(text)
-        stack.append((flags, sid, item, block, link_id, tuple(opened)))
-    # Spans left open by a walk that stopped early still get an end.
-    for frame in stack:
-        for span in frame[5]:
-            if span.end < 0:
-                span.end = len(pieces)
-    return w
-
-
-def _empty_phrase(text: str) -> str | None:
-    s = text.strip()
-    if not s or len(s) > _EMPTY_STATE_MAX_CHARS:
-        return None
-    for phrase in EMPTY_PHRASES:
-        if phrase in s:
-            return phrase
-    return None
-
-
-def _span_raw(
-    pieces: list[tuple[str, int, int, int]], start: int, end: int, limit: int
-) -> tuple[str, bool]:
-    """The raw text of a stretch of pieces (comments left out), at most ``limit`` characters
-    from at most ``limit`` pieces; and whether that is all of it. Spans nest (headings in
-    headings, containers in containers): a bound per span keeps their sum linear."""
-    parts: list[str] = []
-    size = 0
-    stop = min(end, start + limit)
-    for text, _link, _sid, flags in pieces[start:stop]:
-        if flags & _P_COMMENT:
-            continue
-        parts.append(text)
-        size += len(text)
-        if size > limit:
-            return "".join(parts)[:limit], False
-    return "".join(parts), stop == end
-
-
-def _span_text(
-    pieces: list[tuple[str, int, int, int]], start: int, end: int, limit: int = SPAN_TEXT_MAX
-) -> str:
-    """The rendered text of a stretch of pieces: a link's text, a heading (the first ``limit``
-    raw characters: no title is longer)."""
-    return render(_span_raw(pieces, start, end, limit)[0])
-
-
-def _is_pager(text: str, in_pager: bool) -> bool:
-    t = text.strip().lower()
-    if not t:
-        return False
-    core = t.strip(_PAGER_STRIP) or t
-    if t in _PAGER_ALWAYS or core in _PAGER_ALWAYS:
-        return True
-    if not in_pager:
-        return False
-    return t in _PAGER_IN_PAGER or core in _PAGER_IN_PAGER or bool(_PAGE_NUMBER.fullmatch(core))
-
-
-# ---------------------------------------------------------------------------------------------
-# Dated items
-
-
-@dataclass
-class _Item:
-    """A list item with a date (or date candidates, resolved once the page's years are known)."""
-
-    key: Any
-    elements: list[Any]
-    list_el: Any
-    links: list[_LinkRec]
-    main: _LinkRec
-    hits: list[dates.DateHit]
-    url_date: tuple[date, str] | None
-    spans: list[_Span]  # the item's stretches of the piece stream
-    first_piece: int
-    date: date | None = None
-    raw: str = ""
-
-
-_LIST_OF = {"li": ("ul", "ol", "menu"), "tr": ("table",)}
-
-
-def _list_element(item_el: Any, tag: str, cache: dict[Any, Any]) -> Any:
-    """The list an item belongs to: an li's ul/ol/menu, a tr's table, else the parent."""
-    parent = item_el.getparent()
-    wanted = _LIST_OF.get(tag)
-    found = None if wanted is None else _nearest(parent, wanted, cache)
-    if found is not None:
-        return found
-    return parent if parent is not None else item_el
-
-
-def _nearest(node: Any, tags: tuple[str, ...], cache: dict[Any, Any]) -> Any:
-    """``node`` or its nearest ancestor with one of ``tags`` (None if none). ``cache`` is
-    shared by every call with the same ``tags``: each element is climbed over once."""
-    path = []
-    found = None
-    while node is not None:
-        if node in cache:
-            found = cache[node]
-            break
-        if node.tag in tags:
-            found = node
-            break
-        path.append(node)
-        node = node.getparent()
-    for el in path:
-        cache[el] = found
-    return found
-
-
-def _own_pieces(w: _Walk, span: _Span) -> list[int]:
-    """The indexes of the pieces of ``span`` that are its own (nested lists left out): those
-    of its structure id, found by bisection, so nested items do not read each other's."""
-    index = w.sid_index()
-    at = index.get(span.sid, [])
-    return at[bisect_left(at, span.start) : bisect_left(at, span.end)]
-
-
-def _segments(w: _Walk, spans: list[_Span]) -> list[tuple[int, str]]:
-    """The item's own text as (link id or -1, raw text) runs, nested lists left out.
-
-    A comment counts only when it is a bare year: that is the TRS list trap
-    ``<!-- 2018-->07-04`` (docs/metrics.md). Other comments (commented-out markup, old dates)
-    are not shown and give nothing."""
-    pieces = w.pieces
-    links: list[int] = []
-    runs: list[list[str]] = []
-    for span in spans:
-        for i in _own_pieces(w, span):
-            text, link, _sid, flags = pieces[i]
-            if flags & _P_COMMENT:
-                m = _COMMENT_YEAR.fullmatch(text)
-                text = f" {m.group(1)} " if m else " "
-            if links and links[-1] == link:
-                runs[-1].append(text)
-            else:
-                links.append(link)
-                runs.append([text])
-    return [(link, "".join(run)) for link, run in zip(links, runs, strict=True)]
-
-
-def _edge_hits(text: str) -> list[dates.DateHit]:
-    """Dates a link text shows at its very start or end (``[07-04] 标题``, ``标题 2020-08-05``);
-    a date in the middle of a title is part of the title."""
-    core = text.strip(" []【】()（）·|-—")
-    if not core:
-        return []
-    offset = text.find(core)
-    out = []
-    for hit in dates.scan(core):
-        if hit.start <= 0 or hit.end >= len(core):
-            out.append(
-                dates.DateHit(
-                    hit.year,
-                    hit.month,
-                    hit.day,
-                    hit.start + offset,
-                    hit.end + offset,
-                    hit.raw,
-                    hit.time,
-                )
-            )
-    return out
-
-
-def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
-    """Hidden by an inline style or the ``hidden`` attribute, its own or an ancestor's."""
-    path = []
-    node = el
-    hidden = False
-    while node is not None:
-        if node in cache:
-            hidden = cache[node]
-            break
-        style = node.get("style")
-        if style:
-            s = style.replace(" ", "").lower()
-            if "display:none" in s or "visibility:hidden" in s:
-                hidden = True
-                break
-        if node.get("hidden") is not None:
-            hidden = True
-            break
-        path.append(node)
-        node = node.getparent()
-    for seen in path:
-        cache[seen] = hidden
-    if node is not None:
-        cache[node] = hidden
-    return hidden
-
-
-def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]:
-    """Every item (li, tr, dt+dd, or single-link parent block) that shows a date candidate."""
-    link_starts = [rec.start for rec in w.links]
-    dl_groups = _dtdd_groups(w)
-    groups: dict[int, tuple[list[_Span], Any, str, list[_LinkRec]]] = {}
-    for rec in w.links:
-        if rec.url is None or rec.flags & _FOOTER:
-            continue  # footers never give content dates
-        if rec.url == page_url:
-            # A link to the page itself (href="#", saved pages' absolutised anchors) is no list
-            # entry; its URL would date it by the page's own t20200802 path.
-            continue
-        if rec.item is not None:
-            el = rec.item.el
-            members = dl_groups[el] if el.tag in ("dt", "dd") else [rec.item]
-            kind = "dl" if el.tag in ("dt", "dd") else el.tag
-        elif rec.block is not None:
-            members, kind = [rec.block], "block"
-        else:
-            continue
-        key = id(members[0])
-        if key not in groups:
-            groups[key] = (members, members[0].el, kind, [])
-        groups[key][3].append(rec)
-
-    items: list[_Item] = []
-    lists: dict[Any, Any] = {}
-    block_lines = _BlockLines(w, fetched)
-    for key, (spans, el, kind, recs) in groups.items():
-        if kind == "block" and len(recs) >= 2:
-            # Several links of one block: "link date" lines, or no item at all (a block item
-            # holds exactly one link, below).
-            order = block_lines.order(spans[0], recs)
-            if order is not None and _alternates(order):
-                items.extend(_line_items(spans, el, order))
-            continue
-        if kind == "block" and _links_in(link_starts, spans[0]) != 1:
-            continue
-        segs = _segments(w, spans)
-        by_id = {r.idx: r for r in recs}
-        # The item's order: L = one of its links (the first of adjacent ones), D = one date
-        # shown outside the links.
-        order = []
-        outside: list[dates.DateHit] = []
-        for link, text in segs:
-            if link < 0:
-                hits = [h for h in dates.scan(text) if dates.hit_date(h, fetched) is not None]
-                outside.extend(hits)
-                order.extend(("D", h) for h in hits)
-            elif link in by_id and not (order and order[-1][0] == "L"):
-                order.append(("L", by_id[link]))
-        if len(recs) >= 2 and _alternates(order):
-            # Several "link date" lines in one item: each link takes its own line's date.
-            items.extend(_line_items(spans, el, order))
-            continue
-        if kind == "block":
-            # A parent block is an item only when it holds exactly one link (docs/metrics.md),
-            # and only when it is short: a paragraph of prose with a link and a date in it
-            # ("详见<a>通知</a>，自2026年1月1日起施行") is no list entry.
-            if _links_in(link_starts, spans[0]) != 1:
-                continue
-            outside_len = sum(len(text) for link, text in segs if link < 0)
-            if (
-                outside_len > _BLOCK_ITEM_MAX
-                and len(render(" ".join(text for link, text in segs if link < 0))) > _BLOCK_ITEM_MAX
-            ):
-                continue
-        main = max(recs, key=lambda r: len(r.text))  # the title link: the longest text
-        hits = outside
-        if not hits:
-            for rec in recs:
-                hits = _edge_hits(rec.text)
-                if hits:
-                    break
-        udate = None if hits else dates.url_date(main.url, fetched)
-        if not hits and udate is None:
-            continue
-        list_el = el.getparent() if kind == "block" else _list_element(el, el.tag, lists)
-        items.append(
-            _Item(
-                key=key,
-                elements=[s.el for s in spans],
-                list_el=list_el if list_el is not None else el,
-                links=recs,
-                main=main,
-                hits=hits,
-                url_date=udate,
-                spans=spans,
-                first_piece=min(s.start for s in spans),
-            )
-        )
-    items.sort(key=lambda it: it.first_piece)
-    return items
-
-
-def _item_pieces(w: _Walk, items: list[_Item]) -> bytearray:
-    """A mark for each piece that is a dated item's own text. Items can share their spans (the
-    lines of one block) and spans can nest: each piece is marked once, whatever the shape."""
-    ranges: dict[int, list[tuple[int, int]]] = {}
-    seen: set[int] = set()
-    for it in items:
-        for span in it.spans:
-            if id(span) not in seen:
-                seen.add(id(span))
-                ranges.setdefault(span.sid, []).append((span.start, span.end))
-    marks = bytearray(len(w.pieces))
-    index = w.sid_index()
-    for sid, spans in ranges.items():
-        at = index.get(sid, [])
-        reached = 0  # the pieces of this sid before it are marked already
-        for start, end in sorted(spans):
-            lo = bisect_left(at, max(start, reached))
-            hi = bisect_left(at, end)
-            for i in at[lo:hi]:
-                marks[i] = 1
-            reached = max(reached, end)
-    return marks
-
-
-def _links_in(link_starts: list[int], span: _Span) -> int:
-    return bisect_left(link_starts, span.end) - bisect_left(link_starts, span.start)
-
-
-def _alternates(order: list[tuple[str, Any]]) -> bool:
-    """``order`` reads link, date, link, date … (or date, link …): two lines at least."""
-    return len(order) >= 4 and len(order) % 2 == 0 and all(a[0] != b[0] for a, b in pairwise(order))
-
-
-def _line_items(spans: list[_Span], el: Any, order: list[tuple[str, Any]]) -> list[_Item]:
-    """Items of a block that lists several ``link date`` lines (``<a>…</a> (2013-11-15)<br>``):
-    each link takes the date of its own line, and the block is their list."""
-    link_first = order[0][0] == "L"
-    out: list[_Item] = []
-    for n, (a, b) in enumerate(zip(order[0::2], order[1::2], strict=False)):
-        rec, hit = (a[1], b[1]) if link_first else (b[1], a[1])
-        out.append(
-            _Item(
-                key=(id(spans[0]), n),
-                elements=[s.el for s in spans],
-                list_el=el,
-                links=[rec],
-                main=rec,
-                hits=[hit],
-                url_date=None,
-                spans=spans,
-                first_piece=rec.start,
-            )
-        )
-    return out
-
-
-class _BlockLines:
-    """The "link date" lines of blocks that hold several links.
-
-    Blocks nest, and an outer block's text holds its inner blocks' text: reading each block's
-    whole stretch would cost the nesting depth times the page. So each block's own stretch
-    (its pieces outside the blocks nested in it, of its structure id) is read once, and an
-    inner block counts in an outer block's lines only by its dates: none, one (the date of
-    the outer block's line), or several (the outer block is not a list of lines: two dates
-    follow each other). A text run ends at a block boundary: no date spans two blocks.
-    """
-
-    def __init__(self, w: _Walk, fetched: date) -> None:
-        self.w = w
-        self.fetched = fetched
-        self.done: set[int] = set()  # the structure ids read
-        self.children: dict[int, list[_Span]] = {}  # id(block) → nested blocks of its sid
-        self.own: dict[int, list[tuple[int, str, Any]]] = {}  # (piece, "L"/"D", id/hit)
-        self.dated: dict[int, tuple[int, dates.DateHit | None]] = {}  # (0/1/2 dates, the one)
-
-    def order(self, span: _Span, recs: list[_LinkRec]) -> list[tuple[str, Any]] | None:
-        """The block's lines as ("L", link) and ("D", date) entries, or None when two dates
-        follow each other (no list of lines)."""
-        if span.sid not in self.done:
-            self._read(span.sid)
-        by_id = {r.idx: r for r in recs}
-        entries: list[tuple[int, str, Any]] = list(self.own.get(id(span), []))
-        for child in self.children.get(id(span), []):
-            count, hit = self.dated[id(child)]
-            if count > 1:
-                return None
-            if count == 1:
-                entries.append((child.start, "D", hit))
-        entries.sort(key=lambda e: e[0])
-        order: list[tuple[str, Any]] = []
-        for _pos, kind, value in entries:
-            if kind == "L":
-                rec = by_id.get(value)
-                if rec is not None and not (order and order[-1][0] == "L"):
-                    order.append(("L", rec))
-            elif order and order[-1][0] == "D":
-                return None
-            else:
-                order.append(("D", value))
-        return order
-
-    def _read(self, sid: int) -> None:
-        """Read every block of one structure id: nesting, own entries, dates held."""
-        self.done.add(sid)
-        blocks = [b for b in self.w.blocks if b.sid == sid]  # in document order
-        stack: list[_Span] = []
-        for block in blocks:
-            while stack and stack[-1].end <= block.start:
-                stack.pop()
-            if stack:
-                self.children.setdefault(id(stack[-1]), []).append(block)
-            stack.append(block)
-        at = self.w.sid_index().get(sid, [])
-        pieces = self.w.pieces
-        for block in blocks:
-            own: list[tuple[int, str, Any]] = []
-            bounds = [block.start]
-            for child in self.children.get(id(block), []):
-                bounds += [child.start, child.end]
-            bounds.append(block.end)
-            for lo, hi in zip(bounds[0::2], bounds[1::2], strict=True):
-                run: list[str] = []
-                run_at = -1
-                last_link = -2
-                for i in at[bisect_left(at, lo) : bisect_left(at, hi)]:
-                    text, link, _sid, flags = pieces[i]
-                    if link >= 0 or text == _HARD:
-                        self._dates(run, run_at, own)
-                        run, run_at = [], -1
-                        if link >= 0 and link != last_link:
-                            own.append((i, "L", link))
-                        last_link = link
-                        continue
-                    last_link = -1
-                    if flags & _P_COMMENT:
-                        m = _COMMENT_YEAR.fullmatch(text)
-                        text = f" {m.group(1)} " if m else " "
-                    if run_at < 0:
-                        run_at = i
-                    run.append(text)
-                self._dates(run, run_at, own)
-            self.own[id(block)] = own
-        for block in reversed(blocks):  # inner blocks first: they start later
-            hits = [value for _pos, kind, value in self.own[id(block)] if kind == "D"]
-            count, first = len(hits), hits[0] if hits else None
-            for child in self.children.get(id(block), []):
-                n, hit = self.dated[id(child)]
-                if n and first is None:
-                    first = hit
-                count += n
-            self.dated[id(block)] = (min(count, 2), first if count == 1 else None)
-
-    def _dates(self, run: list[str], at: int, own: list[tuple[int, str, Any]]) -> None:
-        if not run:
-            return
-        for hit in dates.scan("".join(run)):
-            if dates.hit_date(hit, self.fetched) is not None:
-                own.append((at, "D", hit))
-
-
-def _dtdd_groups(w: _Walk) -> dict[Any, list[_Span]]:
-    """The item of each ``dt``/``dd``: a ``dt`` with the ``dd`` elements after it; a ``dd``
-    with no ``dt`` before it starts an item of its own, which the link-less ``dd`` elements
-    after it (a date, a summary) join. One pass over the siblings of every dt/dd."""
-    groups: dict[Any, list[_Span]] = {}
-    linked = {id(rec.item) for rec in w.links if rec.item is not None}
-    parents: dict[Any, None] = {}
-    for el in w.dtdd:
-        parent = el.getparent()
-        if parent is not None:
-            parents.setdefault(parent)
-        else:
-            groups[el] = [w.dtdd[el]]
-    for parent in parents:
-        current: list[_Span] | None = None
-        headed = False
-        for node in parent:
-            span = w.dtdd.get(node) if node.tag in ("dt", "dd") else None
-            if span is None:
-                current = None
-                continue
-            if node.tag == "dt" or current is None or (not headed and id(span) in linked):
-                current, headed = [span], node.tag == "dt"
-            else:
-                current.append(span)
-            groups[node] = current
-    return groups
-
-
-_HEADING_MARKS = ("tit", "head", "bt", "caption")
-
-
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption"})
-_HEADING_MAX = 80  # a heading is short; a longer text before a list is content
-_SIBLINGS_LOOKED_AT = 12  # elements and comments before a list that may be its heading
-
-
-def _heading_year(list_el: Any, levels: dict[Any, int | None]) -> int | None:
-    """The year of a list's heading: the nearest heading-like element before the list (its own
-    siblings, then its ancestors' siblings, three levels up) that shows ``YYYY年``. ``levels``
-    keeps what each element's own level gave, for every list of the page."""
-    node = list_el
-    for _ in range(4):
-        if node is None:
-            return None
-        if node not in levels:
-            levels[node] = _level_year(node)
-        if levels[node]:
-            return levels[node]
-        node = node.getparent()
-    return None
-
-
-def _level_year(node: Any) -> int | None:
-    """The year a table's caption or one of the three elements before ``node`` shows."""
-    if node.tag == "table":
-        caption = node.find("caption")
-        if caption is not None:
-            year = dates.heading_year(_short_text(caption)[0][:_HEADING_MAX])
-            if year:
-                return year
-    sib = node.getprevious()
-    elements = nodes = 0
-    while sib is not None and elements < 3 and nodes < _SIBLINGS_LOOKED_AT:
-        nodes += 1
-        if isinstance(sib.tag, str):
-            elements += 1
-            if sib.tag in _HEADING_TAGS or any(m in _marks(sib) for m in _HEADING_MARKS):
-                text, whole = _short_text(sib)
-                if whole and len(text) <= _HEADING_MAX:
-                    year = dates.heading_year(text)
-                    if year:
-                        return year
-        sib = sib.getprevious()
-    return None
-
-
-def _short_text(el: Any, limit: int = SPAN_TEXT_MAX) -> tuple[str, bool]:
-    """The rendered text of an element, read no further than ``limit`` raw characters; and
-    whether that is all of it."""
-    parts: list[str] = []
-    size = 0
-    for text in el.itertext():
-        parts.append(text)
-        size += len(text)
-        if size > limit:
-            return render("".join(parts)[:limit]), False
-    return render("".join(parts)), True
-
-
-def _resolve_items(items: list[_Item], fetched: date, page_year: int | None) -> list[_Item]:
-    heading_years: dict[Any, int | None] = {}
-    levels: dict[Any, int | None] = {}
-    out = []
-    for it in items:
-        for hit in it.hits:
-            context = None
-            if hit.year is None:
-                if it.list_el not in heading_years:
-                    heading_years[it.list_el] = _heading_year(it.list_el, levels)
-                context = heading_years[it.list_el] or page_year
-            value = dates.hit_date(hit, fetched, context)
-            if value is not None:
-                it.date, it.raw = value, " ".join(hit.raw.split())
-                break
-        if it.date is None and it.url_date is not None:
-            it.date, it.raw = it.url_date
-        if it.date is not None:
-            out.append(it)
-    return out
-
-
-def _main_list(items: list[_Item]) -> list[_Item]:
-    """The list with the most dated items. Sibling lists of one tag and class under one parent
-    are one list (gov.cn writes a column as several ``ul.list01`` of six); lists hidden with an
-    inline ``display:none`` (inactive tabs) are not candidates while a shown one exists."""
-    groups: dict[tuple[Any, ...], list[_Item]] = {}
-    hidden: dict[Any, bool] = {}
-    climbed: dict[Any, bool] = {}
-    for it in items:
-        el = it.list_el
-        parent = el.getparent()
-        key = (parent if parent is not None else el, el.tag, el.get("class"))
-        groups.setdefault(key, []).append(it)
-        if el not in hidden:
-            hidden[el] = _hidden(el, climbed)
-    visible = {k: [it for it in g if not hidden[it.list_el]] for k, g in groups.items()}
-    if not any(visible.values()):
-        visible = groups
-    best: list[_Item] = []
-    for group in visible.values():
-        if len(group) > len(best) or (
-            len(group) == len(best)
-            and group
-            and best
-            and group[0].first_piece < best[0].first_piece
-        ):
-            best = group
-    return best
-
-
 # ---------------------------------------------------------------------------------------------
 # Publish date
 
@@ -1224,7 +394,7 @@ def _form(el: Any, page_url: str, base: str) -> Form:
                     break
             chosen = chosen if chosen is not None else first
             if chosen is not None:
-                value = chosen.get("value") or _short_text(chosen)[0]
+                value = chosen.get("value") or short_text(chosen)[0]
         elif tag == "textarea":
             ftype = "textarea"
             value = node.text or ""
@@ -1232,7 +402,7 @@ def _form(el: Any, page_url: str, base: str) -> Form:
             ftype = (node.get("type") or "submit").strip().lower()
             value = node.get("value") or ""
             if ftype in ("submit", "button"):
-                label = " ".join((_short_text(node)[0], value, node.get("title") or ""))
+                label = " ".join((short_text(node)[0], value, node.get("title") or ""))
                 button_says = button_says or _says_button(label)
         else:  # img: an image that submits by script, labelled 搜索
             button_says = button_says or _says_button(
@@ -1269,15 +439,13 @@ def _says_button(label: str) -> bool:
 _EMPTY_CONTAINER_READ = 4_000
 
 
-def _empty_container(
-    w: _Walk, span: _Span, link_starts: list[int], content_links: list[int]
-) -> bool:
+def _empty_container(w: Walk, span: Span, link_starts: list[int], content_links: list[int]) -> bool:
     """``content_links[i]``: how many of the first ``i`` links are not pager links."""
     lo = bisect_left(link_starts, span.start)
     hi = bisect_left(link_starts, span.end)
     if content_links[hi] > content_links[lo]:
         return False
-    raw, whole = _span_raw(w.pieces, span.start, span.end, _EMPTY_CONTAINER_READ)
+    raw, whole = span_raw(w.pieces, span.start, span.end, _EMPTY_CONTAINER_READ)
     if not whole:
         return False
     text = render(raw)
@@ -1377,7 +545,7 @@ def _extract(
     text, encoding, source = decode_html(body, raw_type)
     facts.encoding, facts.encoding_source = encoding, source
     root = _parse(text)
-    w = _walk(root)
+    w = walk_tree(root)
 
     facts.title = w.title or ""
     facts.meta = w.meta
@@ -1386,21 +554,21 @@ def _extract(
     facts.lang = lang or None
     facts.images, facts.images_alt = w.images, w.images_alt
     facts.empty_state = w.empty_state
-    facts.headings = [t for t in (_span_text(w.pieces, s.start, s.end) for s in w.headings) if t]
+    facts.headings = [t for t in (span_text(w.pieces, s.start, s.end) for s in w.headings) if t]
 
     base = url
     if w.base:
         base = absolute_url(url, w.base) or url
     for rec in w.links:
         rec.url = absolute_url(base, rec.href)
-        rec.text = _span_text(w.pieces, rec.start, rec.end)
+        rec.text = span_text(w.pieces, rec.start, rec.end)
         rec.label = rec.text or rec.img_text or render(rec.el.get("title") or "")
     facts.links = [
         Link(
             url=rec.url,
             text=rec.label,
-            nav=bool(rec.flags & _NAV),
-            pager=_is_pager(rec.label, bool(rec.flags & _PAGER)),
+            nav=bool(rec.flags & NAV),
+            pager=is_pager(rec.label, bool(rec.flags & PAGER)),
         )
         for rec in w.links
         if rec.url is not None
@@ -1411,7 +579,7 @@ def _extract(
     raw_parts: list[str] = []
     size = 0
     for piece in w.pieces:
-        if piece[3] & _P_COMMENT:
+        if piece[3] & P_COMMENT:
             continue
         raw_parts.append(piece[0])
         size += len(piece[0])
@@ -1419,12 +587,12 @@ def _extract(
             break
     facts.text = render("".join(raw_parts))[:TEXT_CAP]
 
-    candidates = _collect_items(w, fetched, normalize_url(url))
+    candidates = collect_items(w, fetched, normalize_url(url))
 
     # Publish date: meta, else a labelled date in the shown text, else the article's info line
     # (date next to 来源). Text of dated list items and footers is left out, so a list page's
     # rows do not become its publish date.
-    in_items = _item_pieces(w, candidates)
+    in_items = item_pieces(w, candidates)
     publish, source_name = None, ""
     for key in PUBDATE_METAS:
         if key in w.meta:
@@ -1436,7 +604,7 @@ def _extract(
         label_parts: list[str] = []
         size = 0
         for i, (text_piece, _link, _sid, flags) in enumerate(w.pieces):
-            if flags & (_P_COMMENT | _FOOTER) or in_items[i]:
+            if flags & (P_COMMENT | FOOTER) or in_items[i]:
                 continue
             label_parts.append(text_piece)
             size += len(text_piece)
@@ -1451,13 +619,13 @@ def _extract(
             if publish is not None:
                 source_name = "dateline"
 
-    resolved = _resolve_items(candidates, fetched, publish.year if publish else None)
+    resolved = resolve_items(candidates, fetched, publish.year if publish else None)
     facts.dated_links = [
         DatedItem(title=rec.label, url=rec.url, date=it.date, raw=it.raw)
         for it in resolved
         for rec in it.links
     ]
-    main = _main_list(resolved)
+    main = main_list(resolved)
     facts.items = [
         DatedItem(title=it.main.label, url=it.main.url, date=it.date, raw=it.raw) for it in main
     ]
@@ -1473,7 +641,7 @@ def _extract(
     link_starts = [rec.start for rec in w.links]
     content_links = [0]
     for rec in w.links:
-        content = rec.url is not None and not _is_pager(rec.text, True)
+        content = rec.url is not None and not is_pager(rec.text, True)
         content_links.append(content_links[-1] + content)
     facts.list_container = any(span.el in holders for span in w.containers) or any(
         _empty_container(w, span, link_starts, content_links) for span in w.containers

@@ -184,7 +184,7 @@ def test_safety_net_keeps_the_crawl_going(monkeypatch: pytest.MonkeyPatch) -> No
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("unforeseen")
 
-    monkeypatch.setattr(extract, "_walk", boom)
+    monkeypatch.setattr(extract, "walk_tree", boom)
     facts = extract_page(URL, b"<html><title>t</title></html>", HTML, status=404, fetched=FETCHED)
     assert (facts.status, facts.is_html, facts.body_bytes, facts.title) == (404, True, 29, "")
 
