@@ -121,6 +121,9 @@ class PageFacts:
     forms: list[Form] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     threads: list[Thread] = field(default_factory=list)  # letters shown on this page
+    # What extraction could not read of the page, one note each ("body over 8 MB: the rest not
+    # read"); empty when it read the whole page. A fact missing here may be on the page.
+    limits: list[str] = field(default_factory=list)
     # Crawl context, set by the spider.
     is_home: bool = False
     depth: int = 0

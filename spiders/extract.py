@@ -79,6 +79,7 @@ from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.items import collect_items, item_pieces, main_list, resolve_items
+from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references
 from evalcrawler.spiders.walk import (
     FOOTER,
@@ -464,23 +465,26 @@ def _empty_container(w: Walk, span: Span, link_starts: list[int], content_links:
 # ---------------------------------------------------------------------------------------------
 
 
-def _parse(text: str) -> Any:
+def _parse(text: str, limits: list[str]) -> Any:
+    """The page's tree. What could not be read is added to ``limits``."""
     # Control characters, noncharacters and bidi controls never reach the tree (spiders/text.py);
     # those the parser makes of character references are cleaned from the tree below.
-    data = clean(text).encode("utf-8", "replace")
-    if len(data) > MAX_PARSE_BYTES:
-        data = data[:MAX_PARSE_BYTES]
-    parser = lxml.html.HTMLParser(
-        encoding="utf-8", remove_pis=True, no_network=True, recover=True, default_doctype=False
-    )
-    root = None
-    if data.strip():
-        try:
-            root = etree.fromstring(data, parser)
-        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-            root = None
-    if root is None:
-        root = lxml.html.fromstring("<html><body></body></html>", parser=parser)
+    root, too_deep = _parse_markup(clean(text), limits)
+    if too_deep:
+        # libxml2 drops all that follows the level where it stopped: parse the page again with
+        # its innermost levels flattened (spiders/nesting.py).
+        flat = flatten(clean(text))
+        if flat is not None:
+            root, too_deep = _parse_markup(clean(flat.markup), [])
+            if flat.lost:
+                limits.append(
+                    f"nested deeper than {FLAT_DEPTH:,} levels: the lists and forms there "
+                    "read as plain text and links"
+                )
+        if too_deep:
+            limits.append(
+                f"nested deeper than {LIBXML2_DEPTH:,} levels: what follows that depth not read"
+            )
     # libxml2 (2.14) puts what follows a stray </html> into a second top-level <html>: gov.cn's
     # inlined footers close the document halfway, and the article follows. Move such trees
     # into the body so every consumer (walk, boards, htmldate) sees the whole page in order.
@@ -494,6 +498,43 @@ def _parse(text: str) -> Any:
     if hostile_references(text):
         clean_tree(root)
     return root
+
+
+def _parse_markup(markup: str, limits: list[str]) -> tuple[Any, bool]:
+    """libxml2's tree of the markup (cut at :data:`MAX_PARSE_BYTES`), and whether it stopped at
+    its nesting limit."""
+    data = markup.encode("utf-8", "replace")
+    if len(data) > MAX_PARSE_BYTES:
+        data = data[:MAX_PARSE_BYTES]
+        _note_cut(limits)
+    # huge_tree: 2,048 levels of nesting instead of 256 (a page whose every row leaves a tag
+    # open is that deep), and no limit on the size of one text node.
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8",
+        remove_pis=True,
+        no_network=True,
+        recover=True,
+        default_doctype=False,
+        huge_tree=True,
+    )
+    root = None
+    if data.strip():
+        try:
+            root = etree.fromstring(data, parser)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            root = None
+    too_deep = any(
+        e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log
+    )
+    if root is None:
+        root = lxml.html.fromstring("<html><body></body></html>", parser=parser)
+    return root, too_deep
+
+
+def _note_cut(limits: list[str]) -> None:
+    note = f"body over {MAX_PARSE_BYTES // 2**20} MB: the rest not read"
+    if note not in limits:
+        limits.append(note)
 
 
 def extract_page(
@@ -542,9 +583,10 @@ def _extract(
     facts.is_html = True
     if len(body) > MAX_PARSE_BYTES:
         body = body[:MAX_PARSE_BYTES]
+        _note_cut(facts.limits)
     text, encoding, source = decode_html(body, raw_type)
     facts.encoding, facts.encoding_source = encoding, source
-    root = _parse(text)
+    root = _parse(text, facts.limits)
     w = walk_tree(root)
 
     facts.title = w.title or ""

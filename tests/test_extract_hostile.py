@@ -273,3 +273,59 @@ def test_other_long_shapes_cost_their_size(shape: str) -> None:
     elapsed = _best_time(big, bound)
     assert elapsed <= bound, f"{elapsed:.2f} s for {len(big) // 1024} KB, bound {bound:.2f} s"
     assert check(extract_page(LIST_URL, big, HTML, fetched=LIST_FETCHED), 8_000)
+
+
+# --- Finding 11: content nested deeper than the parser's limit ------------------------------
+
+
+def _deep(levels: int, tag: str = "div") -> bytes:
+    """A page whose deepest level holds a dated list, with a paragraph and a link after it."""
+    rows = "".join(
+        f'<li><a href="/deep/{i}.html">第{i}条通知</a> 2013-11-{i + 1:02d}</li>' for i in range(5)
+    )
+    return _page(
+        "<p>开头</p>"
+        + f"<{tag}>" * levels
+        + f'<ul class="list">{rows}</ul>'
+        + f"</{tag}>" * levels
+        + '<p>结尾段落</p><a href="/after.html">后面的链接</a>'
+    )
+
+
+DEEP_ITEMS = [(f"第{i}条通知", date(2013, 11, i + 1)) for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("levels", "tag"), [(1_000, "div"), (1_000, "table"), (5_000, "div"), (5_000, "table")]
+)
+def test_a_list_at_the_deepest_level_is_read(levels: int, tag: str) -> None:
+    # 1,000 levels: libxml2 reads them (huge_tree); 5,000: the page is read flattened.
+    facts = extract_page(LIST_URL, _deep(levels, tag), HTML, fetched=LIST_FETCHED)
+    assert [(it.title, it.date) for it in facts.items] == DEEP_ITEMS
+    assert "结尾段落" in facts.text  # what follows the deep part is read too
+    assert facts.links[-1].url == "http://www.example.gov.cn/after.html"
+    assert facts.limits == []
+
+
+def test_lists_nested_below_the_flattening_depth_are_marked() -> None:
+    # 3,000 lists each in the one before: the inner ones lose their list structure (their links
+    # and dates are still read), and the page says so.
+    rows = "".join(
+        f'<ul class="list"><li><a href="/n/{i}.html">第{i}条</a> 2013-11-{i % 28 + 1:02d}'
+        for i in range(3_000)
+    )
+    page = _page(rows + "</li></ul>" * 3_000 + '<a href="/after.html">后面</a>')
+    facts = extract_page(LIST_URL, page, HTML, fetched=LIST_FETCHED)
+    assert len(facts.links) == 3_001 and facts.links[-1].url.endswith("/after.html")
+    assert len(facts.dated_links) == 3_000
+    assert facts.limits == [
+        "nested deeper than 1,900 levels: the lists and forms there read as plain text and links"
+    ]
+
+
+def test_a_body_over_the_parse_limit_is_marked() -> None:
+    page = _page("<p>" + "政府信息公开" * 1_500_000 + "</p>")
+    assert len(page) > 8 * 2**20
+    facts = extract_page(LIST_URL, page, HTML, fetched=LIST_FETCHED)
+    assert facts.limits == ["body over 8 MB: the rest not read"]
+    assert extract_page(LIST_URL, _page("<p>短</p>"), HTML, fetched=LIST_FETCHED).limits == []
