@@ -119,7 +119,8 @@ class PageFacts:
     images: int = 0  # <img> elements
     images_alt: int = 0  # of those, with a non-empty alt
     forms: list[Form] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # the first extract.MAX_LINKS_PER_PAGE
+    links_found: int = 0  # http(s) links on the page, kept or not (0 in facts stored before)
     threads: list[Thread] = field(default_factory=list)  # letters shown on this page
     # What extraction could not read of the page, one note each ("body over 8 MB: the rest not
     # read"); empty when it read the whole page. A fact missing here may be on the page.

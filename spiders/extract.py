@@ -52,8 +52,9 @@ Decisions beyond docs/metrics.md
   list rows and footers is not searched. When no label is shown, the article's info line
   counts: a full date within 50 characters of 来源 (``2014-10-10 23:05 来源：新华社``, the
   gov.cn and court templates). htmldate comes last and only when the main list has fewer than
-  three items that show dates; a date it returns that equals a dated link's date is refused
-  (it read a list row).
+  three items that show dates and the page is at most 2 MB; a date it returns that equals a
+  dated link's date is refused (it read a list row).
+* Links: the first 5,000 of a page are kept, in page order; ``links_found`` counts them all.
 * Forms: the form's ``name`` counts like its id/class; a form with a password field is never
   a search form; ``input type=image`` and images labelled 搜索 count as buttons.
 """
@@ -99,9 +100,15 @@ from evalcrawler.spiders.walk import (
 log = logging.getLogger(__name__)
 
 TEXT_CAP = 50_000
+# Links kept of one page, in page order (PageFacts.links_found counts them all): no page a
+# crawl can use has more, and each one kept costs memory in the crawl, the database and the
+# frontier.
+MAX_LINKS_PER_PAGE = 5_000
 # Bodies beyond this are cut before parsing: the time stays bounded on runaway pages, and no
 # government page worth scoring is that large.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
+# htmldate, the publish date's last resort, reads pages up to this size only.
+HTMLDATE_MAX = 2 * 1024 * 1024
 
 
 # Container markers that name a list outright; the generic ones (news, info, content) also
@@ -605,6 +612,8 @@ def _extract(
         rec.url = absolute_url(base, rec.href)
         rec.text = span_text(w.pieces, rec.start, rec.end)
         rec.label = rec.text or rec.img_text or render(rec.el.get("title") or "")
+    http_links = [rec for rec in w.links if rec.url is not None]
+    facts.links_found = len(http_links)
     facts.links = [
         Link(
             url=rec.url,
@@ -612,8 +621,8 @@ def _extract(
             nav=bool(rec.flags & NAV),
             pager=is_pager(rec.label, bool(rec.flags & PAGER)),
         )
-        for rec in w.links
-        if rec.url is not None
+        for rec in http_links[:MAX_LINKS_PER_PAGE]
+        if rec.url is not None  # for the type checker: the list holds only these
     ]
 
     # Body text, capped. The raw stream is cut well past the cap first: collapsing whitespace
@@ -694,9 +703,11 @@ def _extract(
         root, normalize_url(url) or url, fetched, text=facts.text, base=base
     )
 
-    if publish is None and sum(1 for it in main if it.hits) < 3:
+    if publish is None and sum(1 for it in main if it.hits) < 3 and len(body) <= HTMLDATE_MAX:
         # Last resort for articles, not for list pages (a main list of three items that show
-        # dates). A date htmldate takes from a list row is not the page's own either.
+        # dates) nor for pages no article is as big as (htmldate copies the tree: on a page of
+        # 8 MB that is 200 MB more and a second). A date htmldate takes from a list row is not
+        # the page's own either.
         found = _htmldate(root, url, fetched)
         if found is not None and found not in {it.date for it in resolved}:
             publish, source_name = found, "htmldate"

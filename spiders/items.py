@@ -35,7 +35,7 @@ _BLOCK_ITEM_MAX = 300
 _COMMENT_YEAR = re.compile(r"\s*((?:19|20)\d{2})\s*年?\s*")
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """A list item with a date (or date candidates, resolved once the page's years are known)."""
 

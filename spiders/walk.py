@@ -94,7 +94,7 @@ def render(raw: str) -> str:
     return _RUN.sub(repl, raw).strip()
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """An element's stretch of the piece stream, and the list structure it sits in."""
 
@@ -105,7 +105,7 @@ class Span:
     marks: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkRec:
     idx: int  # the link id the pieces carry
     el: Any

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from evalcrawler.spiders.extract import extract_page
+from evalcrawler.facts import PageFacts
+from evalcrawler.spiders.extract import MAX_LINKS_PER_PAGE, extract_page
 from evalcrawler.spiders.text import clean, is_clean
 
 URL = "http://www.example.gov.cn/hdjl/list.html"
@@ -329,3 +330,20 @@ def test_a_body_over_the_parse_limit_is_marked() -> None:
     facts = extract_page(LIST_URL, page, HTML, fetched=LIST_FETCHED)
     assert facts.limits == ["body over 8 MB: the rest not read"]
     assert extract_page(LIST_URL, _page("<p>短</p>"), HTML, fetched=LIST_FETCHED).limits == []
+
+
+# --- Finding 7 (extraction side): the links a page keeps ------------------------------------
+
+
+def test_a_page_keeps_its_first_links_and_counts_them_all() -> None:
+    anchors = "".join(f'<a href="/p/{i}.html">第{i}页</a> ' for i in range(12_000))
+    page = _page(f'<div>{anchors}<a href="mailto:x@example.gov.cn">信箱</a></div>')
+    facts = extract_page(LIST_URL, page, HTML, fetched=LIST_FETCHED)
+    assert facts.links_found == 12_000  # http(s) links only: the mailto: is no link
+    assert len(facts.links) == MAX_LINKS_PER_PAGE == 5_000
+    assert [link.url for link in facts.links] == [
+        f"http://www.example.gov.cn/p/{i}.html" for i in range(5_000)
+    ]
+    assert PageFacts.from_json(facts.to_json()).links_found == 12_000  # stored with the facts
+    short = extract_page(LIST_URL, _page('<a href="/a.html">甲</a>'), HTML, fetched=LIST_FETCHED)
+    assert (len(short.links), short.links_found) == (1, 1)
