@@ -254,6 +254,9 @@ def crawl_run(
     poll: float = 1.0,
 ) -> None:
     """Crawl a run in a child process; raise on failure or interruption (see module docstring)."""
+    from evalcrawler.spiders.extractpool import extract_settings
+
+    extract_settings()  # a bad EVALCRAWL_EXTRACT_* variable: one line here, not in the child
     cmd = [
         sys.executable,
         "-m",

@@ -34,6 +34,10 @@ EMPTY_PHRASES: tuple[str, ...] = (
 """Empty-state phrases: text shown where a list should be (docs/metrics.md). Extraction records
 the one a page shows; rubrics may narrow the list (``thresholds.empty_phrases``)."""
 
+EXTRACTION_ERROR_PREFIX = "extraction "
+"""How the ``error`` of a page starts when the response arrived but its facts were not read
+(``extraction took over 30 s: not read``): the page is neither broken nor empty, only unread."""
+
 
 @dataclass
 class DatedItem:

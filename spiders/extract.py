@@ -558,15 +558,24 @@ def extract_page(
         return _extract(url, body, headers, status, fetched or date.today())
     except Exception:  # one odd page must not end a crawl of hundreds: keep what needs no parse
         log.exception("page-fact extraction failed for %s", url)
-        content_type = _mime(_header(headers, "content-type"))
-        return PageFacts(
-            url=url,
-            final_url=url,
-            status=status,
-            content_type=content_type,
-            is_html=content_type in _HTML_MIMES,
-            body_bytes=len(body or b""),
-        )
+        facts = page_without_facts(url, body, headers, status)
+        facts.is_html = facts.content_type in _HTML_MIMES
+        return facts
+
+
+def page_without_facts(
+    url: str, body: bytes, headers: Mapping[str, str], status: int, error: str | None = None
+) -> PageFacts:
+    """The facts of a response that need no parsing: status, content type, size; ``error``
+    says why the page was not read."""
+    return PageFacts(
+        url=url,
+        final_url=url,
+        status=status,
+        error=error,
+        content_type=_mime(_header(headers, "content-type")),
+        body_bytes=len(body or b""),
+    )
 
 
 def _extract(

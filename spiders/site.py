@@ -44,6 +44,7 @@ from twisted.python.failure import Failure
 
 from evalcrawler.facts import LinkCheck, PageFacts, Probe
 from evalcrawler.spiders.extract import extract_page
+from evalcrawler.spiders.extractpool import ExtractPool, is_cut
 from evalcrawler.spiders.traps import TrapGuard
 from evalcrawler.urls import is_internal, looks_like_page, normalise
 
@@ -82,6 +83,7 @@ class SiteState:
     page_failures: int = 0
     failure_kinds: Counter[str] = field(default_factory=Counter)  # "timeout", "HTTP 503" …
     too_big: list[str] = field(default_factory=list)  # pages over the download size limit
+    extract_cut: list[tuple[str, str]] = field(default_factory=list)  # (page, why) not read
     throttled: int = 0  # 429/503 answers with a Retry-After that paused the host
     throttle_wait: float = 0.0  # the longest such pause, seconds
     traps: TrapGuard = field(default_factory=TrapGuard)
@@ -206,12 +208,14 @@ class SiteSpider(scrapy.Spider):
             self.sites[state.pk] = state
         self._resolver: Any = None
         self._maxsize = 0  # DOWNLOAD_MAXSIZE, set by from_crawler
+        self._extract_pool: ExtractPool | None = None  # set by from_crawler
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._resolver = load_object(crawler.settings.get("EVALCRAWL_RESOLVER"))
         spider._maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider._extract_pool = ExtractPool.from_crawler(crawler)
         # In allow-list mode (tests, the demo) DNS is not asked, unless a resolver was injected.
         spider._ask_dns = crawler.settings.getbool("EVALCRAWL_RESOLVER_INJECTED") or not (
             crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
@@ -252,6 +256,7 @@ class SiteSpider(scrapy.Spider):
                 state.too_big.append(url)
             else:
                 state.failure_kinds[failure_kind(status, error)] += 1
+        state.extract_cut.extend((url, error) for url, error in stored.get("cut", []))
         home = stored.get("home")
         if home is None:
             # The home page never answered: start the site over.
@@ -540,28 +545,39 @@ class SiteSpider(scrapy.Spider):
             meta=meta,
         )
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         state = self.sites[response.meta["ec_site"]]
         nxt = self._redirect(response)
         if nxt is not None:
             yield nxt
             return
-        yield from self._record_page(state, response)
-        yield from self._settle(state)
-
-    def _record_page(self, state: SiteState, response: Response) -> Iterator[Any]:
-        meta = response.meta
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
+        facts = await self._extract(response, headers)
+        for out in self._record_page(state, response, facts):
+            yield out
+        for out in self._settle(state):
+            yield out
+
+    async def _extract(self, response: Response, headers: dict[str, str]) -> PageFacts:
+        """The page's facts, from the extraction pool (off the reactor thread, time-limited)."""
+        if self._extract_pool is None:  # a spider made without a crawler
+            return extract_page(
+                response.url, response.body, headers, response.status, fetched=self.fetched
+            )
+        return await self._extract_pool.extract(
+            response.url, response.body, headers, response.status, self.fetched
+        )
+
+    def _record_page(self, state: SiteState, response: Response, facts: PageFacts) -> Iterator[Any]:
+        meta = response.meta
         is_home = bool(meta.get("ec_home"))
         orig = meta.get("ec_orig", response.url)
-        facts = extract_page(
-            response.url, response.body, headers, response.status, fetched=self.fetched
-        )
         state.outstanding -= 1
-        if not facts.is_html and 200 <= response.status < 300 and not is_home:
+        cut = is_cut(facts)  # not read: the extraction's time limit, a dead worker
+        if not facts.is_html and 200 <= response.status < 300 and not is_home and not cut:
             # Not a page after all (a PDF behind an .html-looking URL ...): keep it as a check.
             yield self._check_item(state, orig, response, "GET")
             return
@@ -588,6 +604,8 @@ class SiteSpider(scrapy.Spider):
             state.home_url = response.url
             state.hosts = state.hosts | {urlsplit(response.url).netloc.lower()}
         state.page_responses += 1
+        if cut:
+            state.extract_cut.append((orig, facts.error or ""))
         if response.status >= 500 or response.status == 429:
             state.page_failures += 1
             state.failure_kinds[failure_kind(response.status, None)] += 1
@@ -676,7 +694,7 @@ class SiteSpider(scrapy.Spider):
         )
         return self._item(state, {"type": "check", "check": check})
 
-    def parse_probe(self, response: Response) -> Iterator[Any]:
+    async def parse_probe(self, response: Response) -> AsyncIterator[Any]:
         state = self.sites[response.meta["ec_site"]]
         kind, seq = response.meta["ec_probe"]
         follow = kind in ("http_redirect", "search", "robots", "sitemap", "soft404")
@@ -685,6 +703,10 @@ class SiteSpider(scrapy.Spider):
             if nxt is not None:
                 yield nxt
                 return
+        facts = None
+        if kind == "search":  # read before the probe stops counting as outstanding
+            content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            facts = await self._extract(response, {"content-type": content_type})
         state.outstanding -= 1
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
@@ -709,14 +731,9 @@ class SiteSpider(scrapy.Spider):
         )
         if response.meta.get("ec_redirect_error"):
             probe.error = response.meta["ec_redirect_error"]
-        if kind == "search":
-            facts = extract_page(
-                response.url,
-                response.body,
-                {"content-type": headers.get("content-type", "")},
-                response.status,
-                fetched=self.fetched,
-            )
+        if facts is not None:
+            if is_cut(facts):
+                probe.error = facts.error  # the result page was not read: no links to judge
             probe.detail = {
                 "query": response.meta.get("ec_query", self.search_query),
                 "method": response.request.method,
@@ -739,7 +756,8 @@ class SiteSpider(scrapy.Spider):
                     "probe": Probe(kind="tls", url=probe.url, ok=False, error="no HTTPS response"),
                 },
             )
-        yield from self._settle(state)
+        for out in self._settle(state):
+            yield out
 
     def _tls_probe(self, state: SiteState, host: str, port: int, url: str) -> None:
         def done(result: tuple[bool, str | None]) -> None:
@@ -931,6 +949,13 @@ class SiteSpider(scrapy.Spider):
                 f"{n} page{'s' if n > 1 else ''} over the {limit}download limit not read "
                 f"({paths}{', …' if n > 3 else ''})"
             )
+        for why, urls in _grouped(state.extract_cut).items():
+            n = len(urls)
+            paths = ", ".join(sorted(urlsplit(u).path for u in urls)[:3])
+            partial.append(
+                f"{n} page{'s' if n > 1 else ''} whose {why.removesuffix(': not read')} "
+                f"not read ({paths}{', …' if n > 3 else ''})"
+            )
         partial.extend(state.traps.reasons())
         notes = list(state.cut_short)  # robots.txt: the site's own choice, not a failure
         if state.throttled:
@@ -958,6 +983,14 @@ class SiteSpider(scrapy.Spider):
     def _sink(self, state: SiteState, item: dict[str, Any]) -> None:
         """Hand an item to the database pipeline from outside a callback (DNS, TLS threads)."""
         self.item_sink.add(self._item(state, item))
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """(url, why) pairs as why → urls, in the order the whys came."""
+    out: dict[str, list[str]] = {}
+    for url, why in pairs:
+        out.setdefault(why, []).append(url)
+    return out
 
 
 def _home_problem(url: str, status: int, facts: PageFacts) -> str:

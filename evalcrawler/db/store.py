@@ -32,9 +32,9 @@ from evalcrawler.db.models import (
     SiteScore,
 )
 from evalcrawler.errors import ConfigError, RunLockedError
+from evalcrawler.facts import EXTRACTION_ERROR_PREFIX, PageFacts, SiteFacts
 from evalcrawler.facts import Link as LinkFact
 from evalcrawler.facts import LinkCheck as LinkCheckFact
-from evalcrawler.facts import PageFacts, SiteFacts
 from evalcrawler.facts import Probe as ProbeFact
 from evalcrawler.urls import normalise
 
@@ -272,6 +272,7 @@ def resume_state(
         dated: dict[int, set[str | None]] = {}
         failures = 0
         failed: list[tuple[str, int, str | None]] = []
+        cut: list[tuple[str, str]] = []  # pages answered but not read (the extraction's limit)
         for page in pages:
             ok = 200 <= page.status < 300 and page.is_html
             if page.is_home and ok:
@@ -283,6 +284,8 @@ def resume_state(
             if page.status == 0 or page.status >= 500 or page.status == 429:
                 failures += 1
                 failed.append((page.url, page.status, page.error))
+            elif not ok and (page.error or "").startswith(EXTRACTION_ERROR_PREFIX):
+                cut.append((page.url, page.error))
         frontier = []
         seen: set[str] = set()
         if ok_pages:
@@ -317,6 +320,7 @@ def resume_state(
             "page_responses": len(pages),
             "page_failures": failures,
             "failed": failed,  # (url, status, error) of failed page requests, for the verdict
+            "cut": cut,  # (url, error) of pages whose extraction was cut, for the verdict
         }
     return state
 
