@@ -198,6 +198,7 @@ class ExtractPool:
         self._context: Any = None
         self._life: tuple[Connection, Connection] | None = None  # (workers' end, ours)
         self.stopped = False
+        self._warned = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPool:
@@ -278,7 +279,13 @@ class ExtractPool:
             if worker is None or not worker.alive():
                 if worker is not None:
                     self._forget(worker)
-                worker = self._start_worker()
+                    worker.kill()
+                    worker = None
+                try:
+                    worker = self._start_worker()
+                except Exception as exc:  # no worker process can start here: read it anyway
+                    self._no_workers(exc)
+                    return extract_page(url, body, headers, status, fetched=job[4])
             worker.conn.send(job)
             if worker.conn.poll(self.timeout):
                 facts: PageFacts = worker.conn.recv()
@@ -299,6 +306,15 @@ class ExtractPool:
         finally:
             self._idle.put(worker)
         return page_without_facts(url, body, headers, status, error)
+
+    def _no_workers(self, exc: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            logger.error(
+                "extraction workers cannot start (%s): pages are read in the crawl process's "
+                "threads, without a time limit",
+                exc,
+            )
 
     def _start_worker(self) -> _Worker:
         assert self._life is not None

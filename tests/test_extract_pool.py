@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,8 @@ from evalcrawler.crawl import PARENT_ENV, crawl_run
 from evalcrawler.db import make_engine, session_scope, store
 from evalcrawler.errors import ConfigError
 from evalcrawler.facts import SiteFacts
-from evalcrawler.spiders.extractpool import extract_settings
-from tests.webserver import FixtureServer, Reply
+from evalcrawler.spiders.extractpool import ExtractPool, extract_settings
+from tests.webserver import FixtureServer, Reply, Route
 
 LIMIT = 2.0  # seconds one page's extraction may take
 SLOW = 60.0  # what the slow page's extraction would take
@@ -40,7 +41,7 @@ def page(title: str, body: str) -> str:
     )
 
 
-def site_a() -> dict[str, Reply]:
+def site_a() -> dict[str, Route]:
     links = '<a href="/slow.html">慢页</a> <a href="/ok.html">正常页</a>'
     form = '<form action="/search"><input name="q"><button>搜索</button></form>'
     return {
@@ -51,7 +52,7 @@ def site_a() -> dict[str, Reply]:
     }
 
 
-def site_b(pages: int) -> dict[str, Reply]:
+def site_b(pages: int) -> dict[str, Route]:
     links = "".join(f'<a href="/p{i}.html">页面{i}</a> ' for i in range(pages))
     return {
         "/": Reply(body=page("乙站", links)),
@@ -269,3 +270,22 @@ def test_settings_default(monkeypatch: pytest.MonkeyPatch) -> None:
     timeout, workers = extract_settings()
     assert timeout == 30.0
     assert 2 <= workers <= 4
+
+
+def test_pages_are_read_when_no_worker_process_can_start(caplog: pytest.LogCaptureFixture) -> None:
+    class NoProcesses:
+        def Pipe(self, duplex: bool = True) -> tuple[object, object]:
+            raise OSError("no forkserver here")
+
+    pool = ExtractPool(workers=1, timeout=5.0)
+    pool._context, pool._life = NoProcesses(), (None, None)
+    pool._idle.put(None)
+    body = page("标题", '<a href="/a.html">链接</a>').encode()
+    job = ("http://127.0.0.1/x.html", body, {"content-type": "text/html"}, 200, date(2026, 11, 1))
+    facts = pool._run(job)
+    assert (facts.error, facts.title, [link.text for link in facts.links]) == (
+        None,
+        "标题",
+        ["链接"],
+    )
+    assert "extraction workers cannot start (no forkserver here)" in caplog.text
