@@ -249,6 +249,8 @@ class ExtractPool:
         for worker in busy:
             with contextlib.suppress(OSError, ValueError):
                 worker.process.kill()
+        for _ in range(self.workers):
+            self._idle.put(None)  # a thread about to take a slot must not wait for ever
         self._threads.stop()
         if self._life is not None:
             for end in self._life:
@@ -272,9 +274,10 @@ class ExtractPool:
     def _run(self, job: tuple[Any, ...]) -> PageFacts:
         """In a pool thread: one page on one worker, within the time limit."""
         url, body, headers, status = job[:4]
-        if self.stopped:
-            return page_without_facts(url, body, headers, status, STOPPED_ERROR)
         worker = self._idle.get()
+        if self.stopped:
+            self._idle.put(worker)
+            return page_without_facts(url, body, headers, status, STOPPED_ERROR)
         try:
             if worker is None or not worker.alive():
                 if worker is not None:
