@@ -59,7 +59,6 @@ MAX_WORKERS = 4
 
 TIMEOUT_ERROR = "extraction took over {seconds:g} s: not read"
 FAILED_ERROR = "extraction failed ({why}): not read"
-STOPPED_ERROR = "extraction not made: the crawl was stopping"
 
 # What the fork server imports once, so that every worker starts with it.
 _PRELOAD = ["evalcrawler.spiders.extract", "htmldate", "charset_normalizer"]
@@ -275,9 +274,9 @@ class ExtractPool:
         """In a pool thread: one page on one worker, within the time limit."""
         url, body, headers, status = job[:4]
         worker = self._idle.get()
-        if self.stopped:
+        if self.stopped:  # the workers are gone: read it here (the crawl is ending anyway)
             self._idle.put(worker)
-            return page_without_facts(url, body, headers, status, STOPPED_ERROR)
+            return extract_page(url, body, headers, status, fetched=job[4])
         try:
             if worker is None or not worker.alive():
                 if worker is not None:
