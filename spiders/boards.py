@@ -25,6 +25,7 @@ from lxml import etree
 
 from evalcrawler.facts import Thread
 from evalcrawler.spiders import dates
+from evalcrawler.spiders.hrefs import absolute_url
 
 ASKED_LABELS = ("来信时间", "留言时间", "提问时间", "咨询时间", "来信日期", "留言日期", "提交时间")
 REPLY_LABELS = ("回复时间", "答复时间", "办理时间", "回复日期", "答复日期")
@@ -105,10 +106,7 @@ def text_of(el: Any, limit: int | None = None) -> str:
 
 
 def _absolute(base: str, href: str | None) -> str | None:
-    # The extractor's resolver, so a letter's URL equals the page's link to it. Imported here:
-    # extract imports this module at load time.
-    from evalcrawler.spiders.extract import absolute_url
-
+    # The extractor's resolver, so a letter's URL equals the page's link to it.
     return absolute_url(base, href)
 
 

@@ -67,18 +67,17 @@ import warnings
 from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date
-from functools import lru_cache
-from itertools import islice
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
 
-from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, PageFacts
+from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Link, PageFacts
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
+from evalcrawler.spiders.forms import read_form
+from evalcrawler.spiders.hrefs import absolute_url, normalize_url
 from evalcrawler.spiders.items import collect_items, item_pieces, main_list, resolve_items
 from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references
@@ -91,7 +90,6 @@ from evalcrawler.spiders.walk import (
     Walk,
     is_pager,
     render,
-    short_text,
     span_raw,
     span_text,
     walk_tree,
@@ -118,8 +116,6 @@ _LIST_MARKERS = ("list", "lb", "datagrid")
 
 PUBDATE_METAS = ("pubdate", "publishdate", "article:published_time", "dc.date")
 
-
-_NON_HTTP = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "sms:", "ftp:")
 
 _MAGIC = (
     b"%PDF",
@@ -199,87 +195,6 @@ def _sniff_html(body: bytes) -> bool:
     return head.startswith(b"<") and _HTML_SNIFF.search(head) is not None
 
 
-def normalize_url(url: str) -> str | None:
-    """Absolute http(s) URL without fragment, scheme and host lower case, default port dropped,
-    empty path ``/``; ``None`` for other schemes and unparsable URLs."""
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            return None
-        host = parts.hostname.lower()
-        if ":" in host:  # IPv6 literal
-            host = f"[{host}]"
-        port = parts.port
-    except ValueError:
-        return None
-    netloc = host
-    if port is not None and not (
-        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
-    ):
-        netloc = f"{host}:{port}"
-    if "@" in parts.netloc:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-
-
-def absolute_url(base: str, href: str | None) -> str | None:
-    """Resolve an ``href`` against the page (or ``<base>``) URL; ``None`` when it does not lead
-    to an http(s) resource (``javascript:``, ``mailto:``, a bare ``#fragment``)."""
-    if href is None:
-        return None
-    # Browsers drop tabs and newlines anywhere in a URL and trim spaces around it.
-    href = href.strip().replace("\t", "").replace("\n", "").replace("\r", "")
-    if not href or href.startswith("#"):
-        return None
-    low = href[:12].lower()
-    if low.startswith(_NON_HTTP):
-        return None
-    m = _SIMPLE_ABSOLUTE.match(href)
-    if m and "/." not in (m.group(4) or ""):
-        # The common case, absolute links into the site, without urllib's cost.
-        scheme, host, port, path = m.groups()
-        number = int(port) if port else None
-        if number is not None and number > 65535:
-            return None
-        if number is not None and (scheme, number) not in (("http", 80), ("https", 443)):
-            host = f"{host}:{number}"
-        return f"{scheme}://{host}{path or '/'}"
-    if _SIMPLE_HREF.match(href):
-        # Most hrefs are plain paths ("/a/b.html", "b.html?id=1"): join them without urllib,
-        # which costs more than the rest of a link's handling on list pages with 10,000 rows.
-        prefix = _base_parts(base)
-        if prefix is not None:
-            origin, directory = prefix
-            path = href.split("#", 1)[0]
-            return origin + path if href.startswith("/") else origin + directory + path
-    try:
-        joined = urljoin(base, href.replace("\\", "/"))
-    except ValueError:
-        return None
-    return normalize_url(joined)
-
-
-# An absolute http(s) URL already in normal form but for its fragment and default port.
-_SIMPLE_ABSOLUTE = re.compile(
-    r"(https?)://([a-z0-9][a-z0-9.\-]*)(?::(\d{1,5}))?(/[^\s\\#]*)?(?:#.*)?$"
-)
-# A path with no scheme, no authority, no dot segments and no backslash.
-_SIMPLE_HREF = re.compile(
-    r"(?![/?]/|\?)(?![^/?#]*:)(?!\.{1,2}(?:/|$))(?!.*/\.{1,2}(?:/|$|[?#]))[^\\\s]+$"
-)
-
-
-@lru_cache(maxsize=64)
-def _base_parts(base: str) -> tuple[str, str] | None:
-    """(``scheme://host[:port]``, directory path ending in ``/``) of a normalised base URL."""
-    norm = normalize_url(base)
-    if norm is None:
-        return None
-    parts = urlsplit(norm)
-    return f"{parts.scheme}://{parts.netloc}", parts.path.rsplit("/", 1)[0] + "/"
-
-
 # ---------------------------------------------------------------------------------------------
 # Publish date
 
@@ -346,96 +261,6 @@ def _htmldate(root: Any, url: str, fetched: date) -> date | None:
     except ValueError:
         return None
     return value if value <= fetched else None
-
-
-# ---------------------------------------------------------------------------------------------
-# Forms
-
-_SEARCH_WORDS = ("search", "sousuo", "query", "keyword", "searchword", "sword")
-_SEARCH_TOKENS = frozenset({"q", "kw", "wd", "ss"})
-_SEARCH_BUTTONS = ("搜索", "检索", "查询")
-_TEXT_TYPES = frozenset({"text", "search", ""})
-_TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
-_OPTIONS_READ = 1_000
-
-
-def says_search(value: str | None) -> bool:
-    """A field name, form action, id or class that names a site search (docs/metrics.md)."""
-    if not value:
-        return False
-    v = value.lower()
-    if any(word in v for word in _SEARCH_WORDS):
-        return True
-    return any(tok in _SEARCH_TOKENS for tok in _TOKEN_SPLIT.split(v))
-
-
-def _form(el: Any, page_url: str, base: str) -> Form:
-    action = absolute_url(base, el.get("action")) if (el.get("action") or "").strip() else None
-    method = "post" if (el.get("method") or "").strip().lower() == "post" else "get"
-    fields: list[FormField] = []
-    text_names: list[str] = []
-    has_text = has_password = button_says = False
-    for node in el.iter("input", "select", "textarea", "button", "img"):
-        tag = node.tag
-        name = (node.get("name") or "").strip()
-        if tag == "input":
-            ftype = (node.get("type") or "text").strip().lower()
-            value = node.get("value") or ""
-            if ftype in _TEXT_TYPES:
-                has_text = True
-                if name:
-                    text_names.append(name)
-            elif ftype == "password":
-                has_password = True
-            elif ftype in ("submit", "button", "image"):
-                label = " ".join(filter(None, (value, node.get("alt"), node.get("title"))))
-                button_says = button_says or _says_button(label)
-        elif tag == "select":
-            ftype = "select"
-            value = ""
-            chosen = first = None
-            # Selects nest (libxml2 does not close one that is left open): look at a few.
-            for option in islice(node.iter("option"), _OPTIONS_READ):
-                first = first if first is not None else option
-                if option.get("selected") is not None:
-                    chosen = option
-                    break
-            chosen = chosen if chosen is not None else first
-            if chosen is not None:
-                value = chosen.get("value") or short_text(chosen)[0]
-        elif tag == "textarea":
-            ftype = "textarea"
-            value = node.text or ""
-        elif tag == "button":
-            ftype = (node.get("type") or "submit").strip().lower()
-            value = node.get("value") or ""
-            if ftype in ("submit", "button"):
-                label = " ".join((short_text(node)[0], value, node.get("title") or ""))
-                button_says = button_says or _says_button(label)
-        else:  # img: an image that submits by script, labelled 搜索
-            button_says = button_says or _says_button(
-                f"{node.get('alt') or ''} {node.get('title') or ''}"
-            )
-            continue
-        if name:
-            fields.append(FormField(name=name, type=ftype, value=value))
-    form_says = any(says_search(el.get(a)) for a in ("action", "id", "class", "name"))
-    name_says = [n for n in text_names if says_search(n)]
-    search = has_text and not has_password and bool(name_says or form_says or button_says)
-    candidates = name_says or text_names
-    query_field = candidates[0] if candidates else None
-    return Form(
-        action=action or page_url,
-        method=method,
-        fields=fields,
-        search=search,
-        query_field=query_field,
-    )
-
-
-def _says_button(label: str) -> bool:
-    flat = "".join(label.split())
-    return any(word in flat for word in _SEARCH_BUTTONS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,7 +532,7 @@ def _extract(
         _empty_container(w, span, link_starts, content_links) for span in w.containers
     )
 
-    facts.forms = [_form(el, url, base) for el in w.forms]
+    facts.forms = [read_form(el, url, base) for el in w.forms]
     facts.threads = extract_threads(
         root, normalize_url(url) or url, fetched, text=facts.text, base=base
     )
