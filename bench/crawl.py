@@ -27,7 +27,8 @@ Rows:
   and the config asks for 10⁶ requests/s, 8 threads) and ``wget --spider -r -l inf`` on the
   same site; ratio = evalcrawl's wall time / the peer's. Goal < 1 (faster than both). A missing
   tool is reported as such (``apt-get install -y linkchecker wget``).
-* memory: peak RSS (VmHWM) of the crawl's child process over a crawl of sites × pages pages
+* memory: peak RSS (VmHWM) of the crawl's child process and of its extraction pool (the fork
+  server and the workers; each one's peak, added up) over a crawl of sites × pages pages
   (delay 0); ratio = peak / 500 MB.
 * distributed: demo-sized sites (100 pages) × 200 crawled through Celery (``evalcrawl
   worker``, Redis broker, PostgreSQL store) by one worker, then by two; ratio = wall time with
@@ -151,10 +152,12 @@ def crawl_settings(region: Region, **flags: Any) -> CrawlSettings:
 
 class PeakRss:
     """Poll the VmHWM (peak RSS) of this process's crawl child (``python -m evalcrawler.crawl``)
-    while it runs."""
+    while it runs, and of the processes below it (the extraction pool: its fork server and
+    workers)."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.pool_kb: dict[int, int] = {}  # pid below the crawl process → its VmHWM
         self.pid: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
@@ -179,15 +182,42 @@ class PeakRss:
                     return int(entry.name)
         return None
 
+    @property
+    def pool_peak_kb(self) -> int:
+        """The pool processes' peaks added up (a bound on what they held at once)."""
+        return sum(self.pool_kb.values())
+
+    @staticmethod
+    def _hwm(pid: int) -> int:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return 0
+
+    def _below(self, pid: int) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    stat = (entry / "stat").read_text()
+                    parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        found, todo = [], [pid]
+        while todo:
+            parent = todo.pop()
+            kids = [p for p, pp in parents.items() if pp == parent]
+            found += kids
+            todo += kids
+        return found
+
     def _poll(self) -> None:
         while not self._stop.wait(0.2):
             if self.pid is None:
                 self.pid = self._find()
                 continue
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+            self.peak_kb = max(self.peak_kb, self._hwm(self.pid))
+            for pid in self._below(self.pid):
+                self.pool_kb[pid] = max(self.pool_kb.get(pid, 0), self._hwm(pid))
 
 
 def child_cpu() -> float:
@@ -257,6 +287,8 @@ def run_evalcrawl(
     }
     if measure_memory and peak is not None:
         out["peak_rss_mb"] = round(peak.peak_kb / 1024, 1)
+        out["pool_peak_rss_mb"] = round(peak.pool_peak_kb / 1024, 1)
+        out["pool_processes"] = len(peak.pool_kb)
     return out
 
 
@@ -513,10 +545,13 @@ def section_memory(sizes: Sizes, workdir: Path) -> Row:
             max_pages=sizes.mem_pages + 100,
         )  # fmt: skip
         result["requests"] = sum(h["requests"] for h in web.stats()["hosts"].values())
-    peak = result["peak_rss_mb"]
+    # The crawl process and its extraction pool (fork server and workers): their peaks added.
+    peak = result["peak_rss_mb"] + result["pool_peak_rss_mb"]
     say(
         f"  {result['pages_2xx']} pages in {result['wall_s']:.0f} s "
-        f"({result['pages_2xx'] / result['wall_s']:.0f} pages/s), peak RSS {peak:.0f} MB"
+        f"({result['pages_2xx'] / result['wall_s']:.0f} pages/s), peak RSS {peak:.0f} MB "
+        f"(crawl process {result['peak_rss_mb']:.0f} MB, extraction pool "
+        f"{result['pool_peak_rss_mb']:.0f} MB in {result['pool_processes']} processes)"
     )
     ratio = peak / MEMORY_GOAL_MB
     return Row(

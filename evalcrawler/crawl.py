@@ -296,6 +296,9 @@ def crawl_run(
     poll: float = 1.0,
 ) -> None:
     """Crawl a run in a child process; raise on failure or interruption (see module docstring)."""
+    from evalcrawler.spiders.extractpool import extract_settings
+
+    extract_settings()  # a bad EVALCRAWL_EXTRACT_* variable: one line here, not in the child
     cmd = [sys.executable, "-m", "evalcrawler.crawl", "--run", str(run_id), "--db", db_url]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

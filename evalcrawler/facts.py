@@ -38,6 +38,10 @@ SEARCH_QUERY = "政府"
 """The word the search probe submits to a site's search form, unless the rubric sets another
 (``thresholds.search_query``); ``search_works`` reads the query the probe recorded."""
 
+EXTRACTION_ERROR_PREFIX = "extraction "
+"""How the ``error`` of a page starts when the response arrived but its facts were not read
+(``extraction took over 30 s: not read``): the page is neither broken nor empty, only unread."""
+
 
 @dataclass
 class DatedItem:
@@ -123,8 +127,12 @@ class PageFacts:
     images: int = 0  # <img> elements
     images_alt: int = 0  # of those, with a non-empty alt
     forms: list[Form] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # the first extract.MAX_LINKS_PER_PAGE
+    links_found: int = 0  # http(s) links on the page, kept or not (0 in facts stored before)
     threads: list[Thread] = field(default_factory=list)  # letters shown on this page
+    # What extraction could not read of the page, one note each ("body over 8 MB: the rest not
+    # read"); empty when it read the whole page. A fact missing here may be on the page.
+    limits: list[str] = field(default_factory=list)
     # Crawl context, set by the spider.
     is_home: bool = False
     depth: int = 0

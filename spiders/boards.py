@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from lxml import etree
 
 from evalcrawler.facts import Thread
 from evalcrawler.spiders import dates
+from evalcrawler.spiders.hrefs import absolute_url
 
 ASKED_LABELS = ("来信时间", "留言时间", "提问时间", "咨询时间", "来信日期", "留言日期", "提交时间")
 REPLY_LABELS = ("回复时间", "答复时间", "办理时间", "回复日期", "答复日期")
@@ -41,6 +43,10 @@ _ASKED_RE = re.compile("|".join(ASKED_LABELS))
 _REPLY_RE = re.compile("|".join(REPLY_LABELS))
 _STATUS_RE = re.compile("|".join(STATUS_LABELS))
 _GAP = " \t\n\r:：\xa0\u3000[]【】"
+# What one cell or link of a letter row is read for: its date, status or title is short; cells
+# can hold whole tables, and rows many links, which an outer table must not read again.
+_CELL_READ = 2_000
+_ROW_LINKS_READ = 50
 
 
 def status_state(text: str) -> str | None:
@@ -55,11 +61,18 @@ def status_state(text: str) -> str | None:
     return None
 
 
-def text_of(el: Any) -> str:
-    """Visible text of an element, whitespace collapsed, scripts and comments left out."""
+def text_of(el: Any, limit: int | None = None) -> str:
+    """Visible text of an element, whitespace collapsed, scripts and comments left out; read
+    no further than about ``limit`` characters when one is given (a cell, a link: elements
+    nest, and an outer one must not read all of what it holds)."""
     parts: list[str] = []
+    size = 0
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
+        if limit is not None:
+            size += len(node.text or "") + len(node.tail or "") + 1
+            if size > limit:
+                break
         tag = node.tag
         if not isinstance(tag, str):
             continue
@@ -82,21 +95,18 @@ def text_of(el: Any) -> str:
 
 
 def _absolute(base: str, href: str | None) -> str | None:
-    # The extractor's resolver, so a letter's URL equals the page's link to it. Imported here:
-    # extract imports this module at load time.
-    from evalcrawler.spiders.extract import absolute_url
-
+    # The extractor's resolver, so a letter's URL equals the page's link to it.
     return absolute_url(base, href)
 
 
 def _title_link(el: Any, base: str) -> tuple[str, str | None]:
     """The row's letter link: its longest-text link (the subject, not 查看 or a department)."""
     best_text, best_url = "", None
-    for a in el.iter("a"):
+    for a in islice(el.iter("a"), _ROW_LINKS_READ):
         url = _absolute(base, a.get("href"))
         if url is None:
             continue
-        label = text_of(a) or (a.get("title") or "").strip()
+        label = text_of(a, _CELL_READ) or (a.get("title") or "").strip()
         if best_url is None or len(label) > len(best_text):
             best_text, best_url = label, url
     return best_text, best_url
@@ -122,7 +132,7 @@ def _cells(row: Any) -> list[Any]:
 def _header_roles(row: Any) -> dict[str, int]:
     roles: dict[str, int] = {}
     for i, cell in enumerate(_cells(row)):
-        label = "".join(text_of(cell).split())
+        label = "".join(text_of(cell, _CELL_READ).split())
         if not label or len(label) > _HEADER_CELL_MAX:
             continue
         if "asked" not in roles and any(x in label for x in ASKED_LABELS):
@@ -154,18 +164,18 @@ def _table_threads(tree: Any, base: str, fetched: date) -> list[Thread]:
             cells = _cells(row)
             if len(cells) <= roles["asked"]:
                 continue
-            asked = dates.parse_when(text_of(cells[roles["asked"]]), fetched)
+            asked = dates.parse_when(text_of(cells[roles["asked"]], _CELL_READ), fetched)
             if asked is None:
                 continue
             replied = None
             if "replied" in roles and len(cells) > roles["replied"]:
-                replied = dates.parse_when(text_of(cells[roles["replied"]]), fetched)
+                replied = dates.parse_when(text_of(cells[roles["replied"]], _CELL_READ), fetched)
             status = None
             if "status" in roles and len(cells) > roles["status"]:
-                status = status_state(text_of(cells[roles["status"]]))
+                status = status_state(text_of(cells[roles["status"]], _CELL_READ))
             title, url = _title_link(row, base)
             if not title and "title" in roles and len(cells) > roles["title"]:
-                title = text_of(cells[roles["title"]])
+                title = text_of(cells[roles["title"]], _CELL_READ)
             if replied is not None:
                 reply_dates_shown = True
                 state = "replied"
@@ -221,7 +231,13 @@ def _thread_from_text(
 def _labelled_rows(tree: Any, base: str, fetched: date) -> list[Thread]:
     """Rows that carry their own time labels: each label's nearest row-like ancestor that holds
     a link is one letter."""
-    rows: list[Any] = []
+    rows: dict[Any, None] = {}  # in document order
+    linked: set[Any] = set()  # the elements that hold a link
+    for a in tree.iter("a"):
+        node = a
+        while node is not None and node not in linked:
+            linked.add(node)
+            node = node.getparent()
     for node in tree.iter():
         if not isinstance(node.tag, str) or node.tag in _SKIP:
             continue
@@ -232,15 +248,27 @@ def _labelled_rows(tree: Any, base: str, fetched: date) -> list[Thread]:
             for _ in range(6):
                 if row is None:
                     break
-                if row.tag in _ROW_TAGS and next(row.iter("a"), None) is not None:
+                if row.tag in _ROW_TAGS and row in linked:
                     break
                 row = row.getparent()
-            if row is not None and row.tag in _ROW_TAGS and all(r is not row for r in rows):
-                rows.append(row)
+            if row is not None and row.tag in _ROW_TAGS:
+                rows.setdefault(row)
     if len(rows) < 2:
         return []
-    # Keep the innermost rows: an outer div holding several letters is not a letter.
-    inner = [r for r in rows if not any(o is not r and _contains(r, o) for o in rows)]
+    # Keep the innermost rows: an outer div holding several letters is not a letter. Each
+    # element is climbed over once: a climb stops where an earlier one passed.
+    outer: set[Any] = set()
+    climbed: set[Any] = set()
+    for row in rows:
+        node = row.getparent()
+        while node is not None and node not in climbed:
+            climbed.add(node)
+            if node in rows:
+                outer.add(node)
+            node = node.getparent()
+        if node is not None and node in rows:
+            outer.add(node)
+    inner = [r for r in rows if r not in outer]
     out = []
     for row in inner:
         title, url = _title_link(row, base)
@@ -252,15 +280,6 @@ def _labelled_rows(tree: Any, base: str, fetched: date) -> list[Thread]:
             if t.state == "unknown":
                 t.state = "unanswered"
     return out
-
-
-def _contains(outer: Any, inner: Any) -> bool:
-    node = inner.getparent()
-    while node is not None:
-        if node is outer:
-            return True
-        node = node.getparent()
-    return False
 
 
 def _detail_title(tree: Any) -> str:

@@ -20,6 +20,7 @@ article's publish date.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from urllib.parse import urlsplit
@@ -162,11 +163,18 @@ def _cn_year(text: str) -> int | None:
     return year if 1900 <= year <= 2099 else None
 
 
-def _copyright_spans(text: str) -> list[tuple[int, int]]:
-    return [
-        (m.start() - _COPYRIGHT_REACH, m.end() + _COPYRIGHT_REACH)
-        for m in _COPYRIGHT.finditer(text)
-    ]
+def _copyright_spans(text: str) -> tuple[list[int], list[int]]:
+    """The stretches around copyright markers, merged: (starts, ends), both sorted."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _COPYRIGHT.finditer(text):
+        a, b = m.start() - _COPYRIGHT_REACH, m.end() + _COPYRIGHT_REACH
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
 
 
 def scan(text: str, *, month_day: bool = True) -> list[DateHit]:
@@ -180,36 +188,56 @@ def scan(text: str, *, month_day: bool = True) -> list[DateHit]:
         return []
     norm = normalize(text)
     hits: list[DateHit] = []
-    taken: list[tuple[int, int]] = []
+    # The spans earlier patterns took, disjoint and sorted: a later pattern's match must not
+    # overlap one (bisect, so a text with thousands of dates costs n log n, not n²).
+    starts: list[int] = []
+    ends: list[int] = []
+    added: list[tuple[int, int]] = []
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        i = bisect_right(starts, a)
+        if i and ends[i - 1] > a:
+            return False  # the span that starts at or before a reaches past it
+        return i == len(starts) or starts[i] >= b
+
+    def take(span: tuple[int, int]) -> None:
+        added.append(span)
+
+    def settle() -> None:
+        # A pattern's own matches never overlap each other: merge them in once it is done.
+        if added:
+            merged = sorted([*zip(starts, ends, strict=True), *added])
+            starts[:] = [a for a, _ in merged]
+            ends[:] = [b for _, b in merged]
+            added.clear()
 
     for m in _FULL.finditer(norm):
         y = int(m.group("y"))
         mo = int(m.group("m") or m.group("m2"))
         d = int(m.group("d") or m.group("d2"))
-        taken.append(m.span())
+        take(m.span())
         if _make_date(y, mo, d) is None:
             continue
         hits.append(
             DateHit(y, mo, d, m.start(), m.end(), text[m.start() : m.end()].strip(), _make_time(m))
         )
+    settle()
     if "年" in norm:
         for m in _CN_FULL.finditer(norm):
             if not free(*m.span()):
                 continue
             cy, cm, cd = _cn_year(m.group("y")), _cn_number(m.group("m")), _cn_number(m.group("d"))
-            taken.append(m.span())
+            take(m.span())
             if cy is None or cm is None or cd is None or _make_date(cy, cm, cd) is None:
                 continue
             hits.append(DateHit(cy, cm, cd, m.start(), m.end(), text[m.start() : m.end()]))
+        settle()
     if month_day:
         for m in _YEAR_MD.finditer(norm):
             if not free(*m.span()):
                 continue
             y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
-            taken.append(m.span())
+            take(m.span())
             if _make_date(y, mo, d) is None:
                 continue
             # raw is the month-day as shown: the year sits apart (in a comment, another cell).
@@ -219,12 +247,13 @@ def scan(text: str, *, month_day: bool = True) -> list[DateHit]:
                     y, mo, d, md_start, m.end(), text[md_start : m.end()].strip(), _make_time(m)
                 )
             )
+        settle()
         for pattern in (_MD_NUM, _MD_CN):
             for m in pattern.finditer(norm):
                 if not free(*m.span()):
                     continue
                 mo, d = int(m.group("m")), int(m.group("d"))
-                taken.append(m.span())
+                take(m.span())
                 # Feb 29 is valid in some year; anything else must be a real month-day.
                 if _make_date(2000, mo, d) is None:
                     continue
@@ -239,13 +268,19 @@ def scan(text: str, *, month_day: bool = True) -> list[DateHit]:
                         _make_time(m),
                     )
                 )
+            settle()
     if not hits:
         return hits
     if _COPYRIGHT.search(norm):
-        spans = _copyright_spans(norm)
-        hits = [h for h in hits if not any(a <= h.start < b for a, b in spans)]
+        near_starts, near_ends = _copyright_spans(norm)
+        hits = [h for h in hits if not _inside(h.start, near_starts, near_ends)]
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def _inside(pos: int, starts: list[int], ends: list[int]) -> bool:
+    i = bisect_right(starts, pos)
+    return i > 0 and pos < ends[i - 1]
 
 
 def resolve_month_day(month: int, day: int, year: int | None, fetched: date) -> date | None:

@@ -6,12 +6,12 @@ every response, and tests call it on saved pages. What each fact means is fixed 
 one forced by a real page of ``tests/fixtures/real``) are listed at the end of this docstring.
 
 The page is parsed once with lxml's HTML parser (libxml2 recovers from truncated markup, nested
-``<a>``, stray ``</html>`` and second DOCTYPEs the way browsers mostly do) and walked once.
-The walk records the visible text as a flat list of pieces, each tagged with the link it
-belongs to and the innermost list structure (``li``/``tr``/``dt``/``dd``/``ul``/``ol``/
-``dl``/``table``) that holds it; link texts, headings, list items and the text searched for a
-publish date are all slices of that list. So the work is linear in the page size and a 50 KB
-page takes a few milliseconds.
+``<a>``, stray ``</html>`` and second DOCTYPEs the way browsers mostly do) and walked once
+(:mod:`evalcrawler.spiders.walk`): the visible text becomes a flat list of pieces, each tagged
+with the link it belongs to and the innermost list structure that holds it; link texts,
+headings, list items (:mod:`evalcrawler.spiders.items`) and the text searched for a publish
+date are all slices of that list. So the work is linear in the page size, whatever shape the
+page repeats, and a 50 KB page takes a few milliseconds.
 
 :func:`extract_page` never raises: a page that breaks an unforeseen assumption is logged and
 returned with the facts that need no parsing (status, content type, size).
@@ -52,8 +52,9 @@ Decisions beyond docs/metrics.md
   list rows and footers is not searched. When no label is shown, the article's info line
   counts: a full date within 50 characters of 来源 (``2014-10-10 23:05 来源：新华社``, the
   gov.cn and court templates). htmldate comes last and only when the main list has fewer than
-  three items that show dates; a date it returns that equals a dated link's date is refused
-  (it read a list row).
+  three items that show dates and the page is at most 2 MB; a date it returns that equals a
+  dated link's date is refused (it read a list row).
+* Links: the first 5,000 of a page are kept, in page order; ``links_found`` counts them all.
 * Forms: the form's ``name`` counts like its id/class; a form with a password field is never
   a search form; ``input type=image`` and images labelled 搜索 count as buttons.
 """
@@ -65,36 +66,50 @@ import re
 import warnings
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, PageFacts
+from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Link, PageFacts
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
+from evalcrawler.spiders.forms import read_form
+from evalcrawler.spiders.hrefs import absolute_url
+from evalcrawler.spiders.items import collect_items, item_pieces, main_list, resolve_items
+from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
+from evalcrawler.spiders.text import clean, clean_tree, hostile_references
+from evalcrawler.spiders.walk import (
+    FOOTER,
+    NAV,
+    P_COMMENT,
+    PAGER,
+    Span,
+    Walk,
+    is_pager,
+    render,
+    span_raw,
+    span_text,
+    walk_tree,
+)
 from evalcrawler.urls import http_url
 
 log = logging.getLogger(__name__)
 
 TEXT_CAP = 50_000
+# Links kept of one page, in page order (PageFacts.links_found counts them all): no page a
+# crawl can use has more, and each one kept costs memory in the crawl, the database and the
+# frontier.
+MAX_LINKS_PER_PAGE = 5_000
 # Bodies beyond this are cut before parsing: the time stays bounded on runaway pages, and no
 # government page worth scoring is that large.
 MAX_PARSE_BYTES = 8 * 1024 * 1024
+# htmldate, the publish date's last resort, reads pages up to this size only.
+HTMLDATE_MAX = 2 * 1024 * 1024
 
-# An empty-state phrase is a short text standing where a list should be, not a word inside a
-# sentence ("项目正在建设" in an article).
-_EMPTY_STATE_MAX_CHARS = 40
 
-NAV_MARKERS = ("nav", "menu", "daohang", "dh", "lanmu", "column-nav")
-PAGER_MARKERS = ("page", "pager", "fenye", "pagination")
-FOOTER_MARKERS = ("foot", "copyright", "banquan")
-CONTAINER_MARKERS = ("list", "lb", "news", "info", "content", "datagrid")
 # Container markers that name a list outright; the generic ones (news, info, content) also
 # name article bodies and info bars, so such a container counts as an empty list only when it
 # shows nothing at all.
@@ -102,49 +117,6 @@ _LIST_MARKERS = ("list", "lb", "datagrid")
 
 PUBDATE_METAS = ("pubdate", "publishdate", "article:published_time", "dc.date")
 
-_PAGER_ALWAYS = frozenset({"下一页", "上一页", "尾页", "末页"})
-_PAGER_IN_PAGER = frozenset(
-    {"下一页", "上一页", "下页", "上页", "首页", "尾页", "末页", "next", "prev", "previous"}
-    | {"»", "«", "›", "‹", ">>", "<<", ">", "<"}
-)
-_PAGER_STRIP = " []【】()（）<>«»‹›"
-_PAGE_NUMBER = re.compile(r"第?\d{1,5}页?")
-
-# Element sets of the walk.
-_SKIP = frozenset(
-    {"script", "style", "noscript", "template", "head", "title", "select", "svg", "iframe"}
-    | {"object", "embed", "applet", "frameset", "frame", "math"}
-)
-_BLOCK = frozenset(
-    {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details"}
-    | {"dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main"}
-    | {"menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot"}
-    | {"tr", "td", "th", "ul", "option", "textarea", "button", "img"}
-)
-_ITEM_TAGS = frozenset({"li", "tr", "dt", "dd"})
-_STRUCT_TAGS = _ITEM_TAGS | {"ul", "ol", "dl", "table", "menu"}
-# Blocks that can be the "parent block" item of a link outside any li/tr/dt/dd.
-_ITEM_BLOCKS = frozenset(
-    {"div", "p", "td", "th", "section", "article", "center", "blockquote", "h1", "h2"}
-    | {"h3", "h4", "h5", "h6", "header", "footer", "main", "aside", "body"}
-)
-# Text (outside its link) a parent-block item may show: a title's date, source, summary.
-_BLOCK_ITEM_MAX = 300
-_HEADINGS = frozenset({"h1", "h2", "h3"})
-_CONTAINER_TAGS = frozenset({"ul", "ol", "table", "div"})
-
-# Context flags carried down the walk.
-_NAV, _PAGER, _FOOTER, _SKIPPED = 1, 2, 4, 8
-# Piece flags.
-_P_COMMENT = 16
-
-_HARD = "\x1e"  # a block boundary in the piece stream (control characters are removed first)
-_SOFT = "\n"  # a line break inside inline text (<br>, newlines in the source)
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
-_RUN = re.compile(r"\s+")
-_NON_HTTP = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "sms:", "ftp:")
 
 _MAGIC = (
     b"%PDF",
@@ -179,33 +151,11 @@ _LABEL_UPDATE = re.compile(r"更新时间")
 _LABEL_WEAK = re.compile(r"(?<![\u3400-\u9fff])(?:日期|时间)")
 _LABEL_GAP = " \t\n\r:：\x1e\xa0\u3000[]【】"
 _DATELINE = re.compile(r"来源")
-_COMMENT_YEAR = re.compile(r"\s*((?:19|20)\d{2})\s*年?\s*")
 _DATELINE_REACH = 50
 
 
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
-
-
-def render(raw: str) -> str:
-    """Collapse raw text: every whitespace run becomes one space, except a line break inside
-    inline text between two CJK characters, which disappears (as CSS Text 3 renders segment
-    breaks in Chinese: ``政府信息<br>公开指南`` reads 政府信息公开指南)."""
-
-    def repl(m: re.Match[str]) -> str:
-        run = m.group()
-        if _HARD not in run and ("\n" in run or "\r" in run):
-            a, b = m.start(), m.end()
-            if a > 0 and b < len(raw) and _is_cjk(raw[a - 1]) and _is_cjk(raw[b]):
-                return ""
-        return " "
-
-    return _RUN.sub(repl, raw).strip()
-
-
 def _mime(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
+    return clean(content_type.split(";", 1)[0].strip().lower())
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str:
@@ -244,590 +194,6 @@ def looks_binary(body: bytes, charset: str | None = None) -> bool:
 def _sniff_html(body: bytes) -> bool:
     head = body[:1024].lstrip(b" \t\r\n\xef\xbb\xbf")
     return head.startswith(b"<") and _HTML_SNIFF.search(head) is not None
-
-
-def absolute_url(base: str, href: str | None) -> str | None:
-    """Resolve an ``href`` against the page (or ``<base>``) URL; ``None`` when it does not lead
-    to an http(s) resource (``javascript:``, ``mailto:``, a bare ``#fragment``)."""
-    if href is None:
-        return None
-    # Browsers drop tabs and newlines anywhere in a URL and trim spaces around it.
-    href = href.strip().replace("\t", "").replace("\n", "").replace("\r", "")
-    if not href or href.startswith("#"):
-        return None
-    low = href[:12].lower()
-    if low.startswith(_NON_HTTP):
-        return None
-    m = _SIMPLE_ABSOLUTE.match(href)
-    if m and "/." not in (m.group(4) or ""):
-        # The common case, absolute links into the site, without urllib's cost.
-        scheme, host, port, path = m.groups()
-        number = int(port) if port else None
-        if number is not None and number > 65535:
-            return None
-        if number is not None and (scheme, number) not in (("http", 80), ("https", 443)):
-            host = f"{host}:{number}"
-        return f"{scheme}://{host}{path or '/'}"
-    if _SIMPLE_HREF.match(href):
-        # Most hrefs are plain paths ("/a/b.html", "b.html?id=1"): join them without urllib,
-        # which costs more than the rest of a link's handling on list pages with 10,000 rows.
-        prefix = _base_parts(base)
-        if prefix is not None:
-            origin, directory = prefix
-            path = href.split("#", 1)[0]
-            return origin + path if href.startswith("/") else origin + directory + path
-    try:
-        joined = urljoin(base, href.replace("\\", "/"))
-    except ValueError:
-        return None
-    return http_url(joined)
-
-
-# An absolute http(s) URL already in normal form but for its fragment and default port.
-_SIMPLE_ABSOLUTE = re.compile(
-    r"(https?)://([a-z0-9][a-z0-9.\-]*)(?::(\d{1,5}))?(/[^\s\\#]*)?(?:#.*)?$"
-)
-# A path with no scheme, no authority, no dot segments and no backslash.
-_SIMPLE_HREF = re.compile(
-    r"(?![/?]/|\?)(?![^/?#]*:)(?!\.{1,2}(?:/|$))(?!.*/\.{1,2}(?:/|$|[?#]))[^\\\s]+$"
-)
-
-
-@lru_cache(maxsize=64)
-def _base_parts(base: str) -> tuple[str, str] | None:
-    """(``scheme://host[:port]``, directory path ending in ``/``) of a normalised base URL."""
-    norm = http_url(base)
-    if norm is None:
-        return None
-    parts = urlsplit(norm)
-    return f"{parts.scheme}://{parts.netloc}", parts.path.rsplit("/", 1)[0] + "/"
-
-
-@dataclass
-class _Span:
-    """An element's stretch of the piece stream, and the list structure it sits in."""
-
-    el: Any
-    start: int
-    end: int = -1
-    sid: int = 0  # the structure id of the element's own pieces
-    marks: str = ""
-
-
-@dataclass
-class _LinkRec:
-    idx: int  # the link id the pieces carry
-    el: Any
-    href: str
-    flags: int
-    item: _Span | None
-    block: _Span | None
-    start: int
-    end: int = -1
-    url: str | None = None
-    text: str = ""  # the anchor text as shown
-    img_text: str = ""
-    label: str = ""  # the text, else an image's alt/title, else the link's title
-
-
-@dataclass
-class _Walk:
-    """Everything one walk over the tree collects."""
-
-    pieces: list[tuple[str, int, int, int]] = field(default_factory=list)  # text, link, sid, flags
-    links: list[_LinkRec] = field(default_factory=list)
-    headings: list[_Span] = field(default_factory=list)
-    containers: list[_Span] = field(default_factory=list)
-    dtdd: dict[Any, _Span] = field(default_factory=dict)
-    forms: list[Any] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    title: str | None = None
-    base: str | None = None
-    images: int = 0
-    images_alt: int = 0
-    empty_state: str | None = None
-
-
-def _marks(el: Any) -> str:
-    cls = el.get("class")
-    ident = el.get("id")
-    if cls is None and ident is None:
-        return ""
-    return f"{cls or ''} {ident or ''}".lower()
-
-
-def _walk(root: Any) -> _Walk:
-    w = _Walk()
-    pieces = w.pieces
-    add = pieces.append
-    # Frame: flags, sid, item span, block span, link id, spans this element opened.
-    stack: list[tuple[int, int, _Span | None, _Span | None, int, tuple[Any, ...]]] = [
-        (0, 0, None, None, -1, ())
-    ]
-    sid_counter = 0
-    for event, el in etree.iterwalk(root, events=("start", "end", "comment")):
-        flags, sid, item, block, link_id, _ = stack[-1]
-        if event == "comment":
-            if not flags & _SKIPPED:
-                if el.text:
-                    add((el.text, link_id, sid, flags | _P_COMMENT))
-                if el.tail:
-                    add((el.tail, link_id, sid, flags))
-                    if w.empty_state is None and not flags & (_NAV | _FOOTER):
-                        w.empty_state = _empty_phrase(el.tail)
-            continue
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue  # processing instructions, entities
-        if event == "end":
-            frame = stack.pop()
-            for span in frame[5]:
-                span.end = len(pieces)
-            if tag in _BLOCK and not frame[0] & _SKIPPED:
-                add((_HARD, -1, frame[1], frame[0]))
-            pflags, psid, _, _, plink, _ = stack[-1]
-            if el.tail and not pflags & _SKIPPED:
-                add((el.tail, plink, psid, pflags))
-                if w.empty_state is None and not pflags & (_NAV | _FOOTER):
-                    w.empty_state = _empty_phrase(el.tail)
-            continue
-
-        # start
-        opened: list[Any] = []
-        marks = _marks(el)
-        if marks:
-            if any(m in marks for m in NAV_MARKERS):
-                flags |= _NAV
-            if any(m in marks for m in PAGER_MARKERS):
-                flags |= _PAGER
-            if any(m in marks for m in FOOTER_MARKERS):
-                flags |= _FOOTER
-        if tag in ("nav", "header"):
-            flags |= _NAV
-        elif tag == "footer":
-            flags |= _FOOTER
-        if tag in _SKIP:
-            flags |= _SKIPPED
-        if tag in _STRUCT_TAGS:
-            sid_counter += 1
-            sid = sid_counter
-            if tag in _ITEM_TAGS:
-                item = _Span(el, len(pieces), sid=sid)
-                opened.append(item)
-                if tag in ("dt", "dd"):
-                    w.dtdd[el] = item
-        elif tag in _ITEM_BLOCKS:
-            block = _Span(el, len(pieces), sid=sid)
-            opened.append(block)
-        if tag in _BLOCK and not flags & _SKIPPED:
-            add((_HARD, -1, sid, flags))
-
-        if tag == "a":
-            href = el.get("href")
-            if href is not None:
-                link_id = len(w.links)
-                rec = _LinkRec(link_id, el, href, flags, item, block, len(pieces))
-                w.links.append(rec)
-                opened.append(rec)
-        elif tag == "br":
-            add((_SOFT, link_id, sid, flags))
-        elif tag == "img":
-            w.images += 1
-            alt = (el.get("alt") or "").strip()
-            if alt:
-                w.images_alt += 1
-            if link_id >= 0 and not w.links[link_id].img_text:
-                w.links[link_id].img_text = alt or (el.get("title") or "").strip()
-        elif tag in _HEADINGS:
-            span = _Span(el, len(pieces))
-            w.headings.append(span)
-            opened.append(span)
-        elif tag == "meta":
-            key = el.get("name") or el.get("property") or el.get("http-equiv")
-            if key:
-                key = key.strip().lower()
-                if key and key not in w.meta:
-                    w.meta[key] = (el.get("content") or "").strip()
-        elif tag == "title":
-            if w.title is None:
-                w.title = render("".join(el.itertext()))
-        elif tag == "base":
-            if w.base is None and el.get("href"):
-                w.base = el.get("href")
-        elif tag == "form":
-            w.forms.append(el)
-        if (
-            tag in _CONTAINER_TAGS
-            and marks
-            and not flags & (_NAV | _FOOTER | _SKIPPED)
-            and any(m in marks for m in CONTAINER_MARKERS)
-        ):
-            span = _Span(el, len(pieces), sid=sid, marks=marks)
-            w.containers.append(span)
-            opened.append(span)
-
-        text = el.text
-        if text and not flags & _SKIPPED:
-            add((text, link_id, sid, flags))
-            if w.empty_state is None and not flags & (_NAV | _FOOTER):
-                w.empty_state = _empty_phrase(text)
-        stack.append((flags, sid, item, block, link_id, tuple(opened)))
-    # Spans left open by a walk that stopped early still get an end.
-    for frame in stack:
-        for span in frame[5]:
-            if span.end < 0:
-                span.end = len(pieces)
-    return w
-
-
-def _empty_phrase(text: str) -> str | None:
-    s = text.strip()
-    if not s or len(s) > _EMPTY_STATE_MAX_CHARS:
-        return None
-    for phrase in EMPTY_PHRASES:
-        if phrase in s:
-            return phrase
-    return None
-
-
-def _span_text(pieces: list[tuple[str, int, int, int]], start: int, end: int) -> str:
-    return render("".join(p[0] for p in pieces[start:end] if not p[3] & _P_COMMENT))
-
-
-def _is_pager(text: str, in_pager: bool) -> bool:
-    t = text.strip().lower()
-    if not t:
-        return False
-    core = t.strip(_PAGER_STRIP) or t
-    if t in _PAGER_ALWAYS or core in _PAGER_ALWAYS:
-        return True
-    if not in_pager:
-        return False
-    return t in _PAGER_IN_PAGER or core in _PAGER_IN_PAGER or bool(_PAGE_NUMBER.fullmatch(core))
-
-
-# ---------------------------------------------------------------------------------------------
-# Dated items
-
-
-@dataclass
-class _Item:
-    """A list item with a date (or date candidates, resolved once the page's years are known)."""
-
-    key: Any
-    elements: list[Any]
-    list_el: Any
-    links: list[_LinkRec]
-    main: _LinkRec
-    hits: list[dates.DateHit]
-    url_date: tuple[date, str] | None
-    spans: list[_Span]  # the item's stretches of the piece stream
-    first_piece: int
-    date: date | None = None
-    raw: str = ""
-
-
-def _list_element(item_el: Any, tag: str) -> Any:
-    if tag == "li":
-        wanted: tuple[str, ...] = ("ul", "ol", "menu")
-    elif tag == "tr":
-        wanted = ("table",)
-    else:
-        return item_el.getparent() if item_el.getparent() is not None else item_el
-    node = item_el.getparent()
-    while node is not None:
-        if node.tag in wanted:
-            return node
-        node = node.getparent()
-    return item_el.getparent() if item_el.getparent() is not None else item_el
-
-
-def _segments(pieces: list[tuple[str, int, int, int]], spans: list[_Span]) -> list[tuple[int, str]]:
-    """The item's own text as (link id or -1, raw text) runs, nested lists left out.
-
-    A comment counts only when it is a bare year: that is the TRS list trap
-    ``<!-- 2018-->07-04`` (docs/metrics.md). Other comments (commented-out markup, old dates)
-    are not shown and give nothing."""
-    segs: list[tuple[int, str]] = []
-    for span in spans:
-        for text, link, sid, flags in pieces[span.start : span.end]:
-            if sid != span.sid:
-                continue
-            if flags & _P_COMMENT:
-                m = _COMMENT_YEAR.fullmatch(text)
-                text = f" {m.group(1)} " if m else " "
-            if segs and segs[-1][0] == link:
-                segs[-1] = (link, segs[-1][1] + text)
-            else:
-                segs.append((link, text))
-    return segs
-
-
-def _edge_hits(text: str) -> list[dates.DateHit]:
-    """Dates a link text shows at its very start or end (``[07-04] 标题``, ``标题 2020-08-05``);
-    a date in the middle of a title is part of the title."""
-    core = text.strip(" []【】()（）·|-—")
-    if not core:
-        return []
-    offset = text.find(core)
-    out = []
-    for hit in dates.scan(core):
-        if hit.start <= 0 or hit.end >= len(core):
-            out.append(
-                dates.DateHit(
-                    hit.year,
-                    hit.month,
-                    hit.day,
-                    hit.start + offset,
-                    hit.end + offset,
-                    hit.raw,
-                    hit.time,
-                )
-            )
-    return out
-
-
-def _hidden(el: Any) -> bool:
-    node = el
-    while node is not None:
-        style = node.get("style")
-        if style:
-            s = style.replace(" ", "").lower()
-            if "display:none" in s or "visibility:hidden" in s:
-                return True
-        if node.get("hidden") is not None:
-            return True
-        node = node.getparent()
-    return False
-
-
-def _collect_items(w: _Walk, fetched: date, page_url: str | None) -> list[_Item]:
-    """Every item (li, tr, dt+dd, or single-link parent block) that shows a date candidate."""
-    pieces = w.pieces
-    link_starts = [rec.start for rec in w.links]
-    groups: dict[int, tuple[list[_Span], Any, str, list[_LinkRec]]] = {}
-    for rec in w.links:
-        if rec.url is None or rec.flags & _FOOTER:
-            continue  # footers never give content dates
-        if rec.url == page_url:
-            # A link to the page itself (href="#", saved pages' absolutised anchors) is no list
-            # entry; its URL would date it by the page's own t20200802 path.
-            continue
-        if rec.item is not None:
-            el = rec.item.el
-            members = _dtdd_group(w, el) if el.tag in ("dt", "dd") else [rec.item]
-            kind = "dl" if el.tag in ("dt", "dd") else el.tag
-        elif rec.block is not None:
-            members, kind = [rec.block], "block"
-        else:
-            continue
-        key = id(members[0])
-        if key not in groups:
-            groups[key] = (members, members[0].el, kind, [])
-        groups[key][3].append(rec)
-
-    items: list[_Item] = []
-    for key, (spans, el, kind, recs) in groups.items():
-        segs = _segments(pieces, spans)
-        ids = {r.idx for r in recs}
-        # The shape of the item: L = one of its links, D = one date shown outside the links.
-        shape: list[str] = []
-        outside: list[dates.DateHit] = []
-        for link, text in segs:
-            if link < 0:
-                hits = [h for h in dates.scan(text) if dates.hit_date(h, fetched) is not None]
-                outside.extend(hits)
-                shape.extend("D" * len(hits))
-            elif link in ids:
-                shape.append("L")
-        flat = re.sub(r"L+", "L", "".join(shape))
-        if len(recs) >= 2 and len(flat) >= 4 and re.fullmatch(r"(?:LD)+|(?:DL)+", flat):
-            # Several "link date" lines in one block: each link takes its own line's date.
-            items.extend(_line_items(spans, el, recs, segs, fetched, flat[0] == "L"))
-            continue
-        if kind == "block":
-            # A parent block is an item only when it holds exactly one link (docs/metrics.md),
-            # and only when it is short: a paragraph of prose with a link and a date in it
-            # ("详见<a>通知</a>，自2026年1月1日起施行") is no list entry.
-            span = spans[0]
-            n_links = bisect_left(link_starts, span.end) - bisect_left(link_starts, span.start)
-            if n_links != 1:
-                continue
-            outside_len = sum(len(text) for link, text in segs if link < 0)
-            if (
-                outside_len > _BLOCK_ITEM_MAX
-                and len(render(" ".join(text for link, text in segs if link < 0))) > _BLOCK_ITEM_MAX
-            ):
-                continue
-        main = max(recs, key=lambda r: len(r.text))  # the title link: the longest text
-        hits = outside
-        if not hits:
-            for rec in recs:
-                hits = _edge_hits(rec.text)
-                if hits:
-                    break
-        udate = None if hits else dates.url_date(main.url, fetched)
-        if not hits and udate is None:
-            continue
-        list_el = el.getparent() if kind == "block" else _list_element(el, el.tag)
-        items.append(
-            _Item(
-                key=key,
-                elements=[s.el for s in spans],
-                list_el=list_el if list_el is not None else el,
-                links=recs,
-                main=main,
-                hits=hits,
-                url_date=udate,
-                spans=spans,
-                first_piece=min(s.start for s in spans),
-            )
-        )
-    items.sort(key=lambda it: it.first_piece)
-    return items
-
-
-def _line_items(
-    spans: list[_Span],
-    el: Any,
-    recs: list[_LinkRec],
-    segs: list[tuple[int, str]],
-    fetched: date,
-    link_first: bool,
-) -> list[_Item]:
-    """Items of a block that lists several ``link date`` lines (``<a>…</a> (2013-11-15)<br>``):
-    each link takes the date of its own line, and the block is their list."""
-    by_id = {r.idx: r for r in recs}
-    order: list[tuple[str, Any]] = []
-    for link, text in segs:
-        if link < 0:
-            for h in dates.scan(text):
-                if dates.hit_date(h, fetched) is not None:
-                    order.append(("D", h))
-        elif link in by_id:
-            if order and order[-1][0] == "L":
-                continue  # a second link on the same line (…|图解): the first one is the title
-            order.append(("L", by_id[link]))
-    out: list[_Item] = []
-    for n, (a, b) in enumerate(zip(order[0::2], order[1::2], strict=False)):
-        rec, hit = (a[1], b[1]) if link_first else (b[1], a[1])
-        out.append(
-            _Item(
-                key=(id(spans[0]), n),
-                elements=[s.el for s in spans],
-                list_el=el,
-                links=[rec],
-                main=rec,
-                hits=[hit],
-                url_date=None,
-                spans=spans,
-                first_piece=rec.start,
-            )
-        )
-    return out
-
-
-def _dtdd_group(w: _Walk, el: Any) -> list[_Span]:
-    """A ``dt`` with the ``dd`` elements after it (or a ``dd`` with its ``dt``)."""
-    head = el
-    if el.tag == "dd":
-        node = el.getprevious()
-        while node is not None and node.tag == "dd":
-            node = node.getprevious()
-        if node is not None and node.tag == "dt":
-            head = node
-    members = [w.dtdd[head]] if head in w.dtdd else [w.dtdd[el]]
-    node = head.getnext()
-    while node is not None and node.tag == "dd":
-        if node in w.dtdd:
-            members.append(w.dtdd[node])
-        node = node.getnext()
-    if w.dtdd.get(el) not in members and el in w.dtdd:
-        members.append(w.dtdd[el])
-    return members
-
-
-_HEADING_MARKS = ("tit", "head", "bt", "caption")
-
-
-def _heading_year(list_el: Any) -> int | None:
-    """The year of a list's heading: the nearest heading-like element before the list (its own
-    siblings, then its ancestors' siblings, three levels up) that shows ``YYYY年``."""
-    node = list_el
-    for _ in range(4):
-        if node is None:
-            return None
-        if node.tag == "table":
-            caption = node.find("caption")
-            if caption is not None:
-                year = dates.heading_year(render("".join(caption.itertext()))[:80])
-                if year:
-                    return year
-        sib = node.getprevious()
-        seen = 0
-        while sib is not None and seen < 3:
-            if isinstance(sib.tag, str):
-                seen += 1
-                if sib.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "caption") or any(
-                    m in _marks(sib) for m in _HEADING_MARKS
-                ):
-                    text = render("".join(sib.itertext()))
-                    if len(text) <= 80:
-                        year = dates.heading_year(text)
-                        if year:
-                            return year
-            sib = sib.getprevious()
-        node = node.getparent()
-    return None
-
-
-def _resolve_items(items: list[_Item], fetched: date, page_year: int | None) -> list[_Item]:
-    heading_years: dict[Any, int | None] = {}
-    out = []
-    for it in items:
-        for hit in it.hits:
-            context = None
-            if hit.year is None:
-                if it.list_el not in heading_years:
-                    heading_years[it.list_el] = _heading_year(it.list_el)
-                context = heading_years[it.list_el] or page_year
-            value = dates.hit_date(hit, fetched, context)
-            if value is not None:
-                it.date, it.raw = value, " ".join(hit.raw.split())
-                break
-        if it.date is None and it.url_date is not None:
-            it.date, it.raw = it.url_date
-        if it.date is not None:
-            out.append(it)
-    return out
-
-
-def _main_list(items: list[_Item]) -> list[_Item]:
-    """The list with the most dated items. Sibling lists of one tag and class under one parent
-    are one list (gov.cn writes a column as several ``ul.list01`` of six); lists hidden with an
-    inline ``display:none`` (inactive tabs) are not candidates while a shown one exists."""
-    groups: dict[tuple[Any, ...], list[_Item]] = {}
-    hidden: dict[Any, bool] = {}
-    for it in items:
-        el = it.list_el
-        parent = el.getparent()
-        key = (parent if parent is not None else el, el.tag, el.get("class"))
-        groups.setdefault(key, []).append(it)
-        if el not in hidden:
-            hidden[el] = _hidden(el)
-    visible = {k: [it for it in g if not hidden[it.list_el]] for k, g in groups.items()}
-    if not any(visible.values()):
-        visible = groups
-    best: list[_Item] = []
-    for group in visible.values():
-        if len(group) > len(best) or (
-            len(group) == len(best)
-            and group
-            and best
-            and group[0].first_piece < best[0].first_piece
-        ):
-            best = group
-    return best
 
 
 # ---------------------------------------------------------------------------------------------
@@ -899,101 +265,24 @@ def _htmldate(root: Any, url: str, fetched: date) -> date | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Forms
-
-_SEARCH_WORDS = ("search", "sousuo", "query", "keyword", "searchword", "sword")
-_SEARCH_TOKENS = frozenset({"q", "kw", "wd", "ss"})
-_SEARCH_BUTTONS = ("搜索", "检索", "查询")
-_TEXT_TYPES = frozenset({"text", "search", ""})
-_TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
-
-
-def says_search(value: str | None) -> bool:
-    """A field name, form action, id or class that names a site search (docs/metrics.md)."""
-    if not value:
-        return False
-    v = value.lower()
-    if any(word in v for word in _SEARCH_WORDS):
-        return True
-    return any(tok in _SEARCH_TOKENS for tok in _TOKEN_SPLIT.split(v))
-
-
-def _form(el: Any, page_url: str, base: str) -> Form:
-    action = absolute_url(base, el.get("action")) if (el.get("action") or "").strip() else None
-    method = "post" if (el.get("method") or "").strip().lower() == "post" else "get"
-    fields: list[FormField] = []
-    text_names: list[str] = []
-    has_text = has_password = button_says = False
-    for node in el.iter("input", "select", "textarea", "button", "img"):
-        tag = node.tag
-        name = (node.get("name") or "").strip()
-        if tag == "input":
-            ftype = (node.get("type") or "text").strip().lower()
-            value = node.get("value") or ""
-            if ftype in _TEXT_TYPES:
-                has_text = True
-                if name:
-                    text_names.append(name)
-            elif ftype == "password":
-                has_password = True
-            elif ftype in ("submit", "button", "image"):
-                label = " ".join(filter(None, (value, node.get("alt"), node.get("title"))))
-                button_says = button_says or _says_button(label)
-        elif tag == "select":
-            ftype = "select"
-            value = ""
-            options = node.findall(".//option")
-            chosen = next((o for o in options if o.get("selected") is not None), None)
-            if chosen is None and options:
-                chosen = options[0]
-            if chosen is not None:
-                value = chosen.get("value") or render("".join(chosen.itertext()))
-        elif tag == "textarea":
-            ftype = "textarea"
-            value = node.text or ""
-        elif tag == "button":
-            ftype = (node.get("type") or "submit").strip().lower()
-            value = node.get("value") or ""
-            if ftype in ("submit", "button"):
-                label = " ".join((render("".join(node.itertext())), value, node.get("title") or ""))
-                button_says = button_says or _says_button(label)
-        else:  # img: an image that submits by script, labelled 搜索
-            button_says = button_says or _says_button(
-                f"{node.get('alt') or ''} {node.get('title') or ''}"
-            )
-            continue
-        if name:
-            fields.append(FormField(name=name, type=ftype, value=value))
-    form_says = any(says_search(el.get(a)) for a in ("action", "id", "class", "name"))
-    name_says = [n for n in text_names if says_search(n)]
-    search = has_text and not has_password and bool(name_says or form_says or button_says)
-    candidates = name_says or text_names
-    query_field = candidates[0] if candidates else None
-    return Form(
-        action=action or page_url,
-        method=method,
-        fields=fields,
-        search=search,
-        query_field=query_field,
-    )
-
-
-def _says_button(label: str) -> bool:
-    flat = "".join(label.split())
-    return any(word in flat for word in _SEARCH_BUTTONS)
-
-
-# ---------------------------------------------------------------------------------------------
 # List container
 
 
-def _empty_container(w: _Walk, span: _Span, link_starts: list[int]) -> bool:
+# An empty list shows a phrase and a pager at most: a container with more text than this is
+# not empty (and containers nest: each reads at most this much).
+_EMPTY_CONTAINER_READ = 4_000
+
+
+def _empty_container(w: Walk, span: Span, link_starts: list[int], content_links: list[int]) -> bool:
+    """``content_links[i]``: how many of the first ``i`` links are not pager links."""
     lo = bisect_left(link_starts, span.start)
     hi = bisect_left(link_starts, span.end)
-    for rec in w.links[lo:hi]:
-        if rec.url is not None and not _is_pager(rec.text, True):
-            return False
-    text = _span_text(w.pieces, span.start, span.end)
+    if content_links[hi] > content_links[lo]:
+        return False
+    raw, whole = span_raw(w.pieces, span.start, span.end, _EMPTY_CONTAINER_READ)
+    if not whole:
+        return False
+    text = render(raw)
     if dates.scan(text, month_day=False):
         return False
     residue = text
@@ -1009,21 +298,26 @@ def _empty_container(w: _Walk, span: _Span, link_starts: list[int]) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _parse(text: str) -> Any:
-    data = _CONTROL.sub("", text).encode("utf-8", "replace")
-    if len(data) > MAX_PARSE_BYTES:
-        data = data[:MAX_PARSE_BYTES]
-    parser = lxml.html.HTMLParser(
-        encoding="utf-8", remove_pis=True, no_network=True, recover=True, default_doctype=False
-    )
-    root = None
-    if data.strip():
-        try:
-            root = etree.fromstring(data, parser)
-        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-            root = None
-    if root is None:
-        root = lxml.html.fromstring("<html><body></body></html>", parser=parser)
+def _parse(text: str, limits: list[str]) -> Any:
+    """The page's tree. What could not be read is added to ``limits``."""
+    # Control characters, noncharacters and bidi controls never reach the tree (spiders/text.py);
+    # those the parser makes of character references are cleaned from the tree below.
+    root, too_deep = _parse_markup(clean(text), limits)
+    if too_deep:
+        # libxml2 drops all that follows the level where it stopped: parse the page again with
+        # its innermost levels flattened (spiders/nesting.py).
+        flat = flatten(clean(text))
+        if flat is not None:
+            root, too_deep = _parse_markup(clean(flat.markup), [])
+            if flat.lost:
+                limits.append(
+                    f"nested deeper than {FLAT_DEPTH:,} levels: the lists and forms there "
+                    "read as plain text and links"
+                )
+        if too_deep:
+            limits.append(
+                f"nested deeper than {LIBXML2_DEPTH:,} levels: what follows that depth not read"
+            )
     # libxml2 (2.14) puts what follows a stray </html> into a second top-level <html>: gov.cn's
     # inlined footers close the document halfway, and the article follows. Move such trees
     # into the body so every consumer (walk, boards, htmldate) sees the whole page in order.
@@ -1034,7 +328,46 @@ def _parse(text: str) -> Any:
             body = etree.SubElement(root, "body")
         for node in extra:
             body.append(node)
+    if hostile_references(text):
+        clean_tree(root)
     return root
+
+
+def _parse_markup(markup: str, limits: list[str]) -> tuple[Any, bool]:
+    """libxml2's tree of the markup (cut at :data:`MAX_PARSE_BYTES`), and whether it stopped at
+    its nesting limit."""
+    data = markup.encode("utf-8", "replace")
+    if len(data) > MAX_PARSE_BYTES:
+        data = data[:MAX_PARSE_BYTES]
+        _note_cut(limits)
+    # huge_tree: 2,048 levels of nesting instead of 256 (a page whose every row leaves a tag
+    # open is that deep), and no limit on the size of one text node.
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8",
+        remove_pis=True,
+        no_network=True,
+        recover=True,
+        default_doctype=False,
+        huge_tree=True,
+    )
+    root = None
+    if data.strip():
+        try:
+            root = etree.fromstring(data, parser)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            root = None
+    too_deep = any(
+        e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log
+    )
+    if root is None:
+        root = lxml.html.fromstring("<html><body></body></html>", parser=parser)
+    return root, too_deep
+
+
+def _note_cut(limits: list[str]) -> None:
+    note = f"body over {MAX_PARSE_BYTES // 2**20} MB: the rest not read"
+    if note not in limits:
+        limits.append(note)
 
 
 def extract_page(
@@ -1051,15 +384,24 @@ def extract_page(
         return _extract(url, body, headers, status, fetched or date.today())
     except Exception:  # one odd page must not end a crawl of hundreds: keep what needs no parse
         log.exception("page-fact extraction failed for %s", url)
-        content_type = _mime(_header(headers, "content-type"))
-        return PageFacts(
-            url=url,
-            final_url=url,
-            status=status,
-            content_type=content_type,
-            is_html=content_type in _HTML_MIMES,
-            body_bytes=len(body or b""),
-        )
+        facts = page_without_facts(url, body, headers, status)
+        facts.is_html = facts.content_type in _HTML_MIMES
+        return facts
+
+
+def page_without_facts(
+    url: str, body: bytes, headers: Mapping[str, str], status: int, error: str | None = None
+) -> PageFacts:
+    """The facts of a response that need no parsing: status, content type, size; ``error``
+    says why the page was not read."""
+    return PageFacts(
+        url=url,
+        final_url=url,
+        status=status,
+        error=error,
+        content_type=_mime(_header(headers, "content-type")),
+        body_bytes=len(body or b""),
+    )
 
 
 def _extract(
@@ -1083,10 +425,11 @@ def _extract(
     facts.is_html = True
     if len(body) > MAX_PARSE_BYTES:
         body = body[:MAX_PARSE_BYTES]
+        _note_cut(facts.limits)
     text, encoding, source = decode_html(body, raw_type)
     facts.encoding, facts.encoding_source = encoding, source
-    root = _parse(text)
-    w = _walk(root)
+    root = _parse(text, facts.limits)
+    w = walk_tree(root)
 
     facts.title = w.title or ""
     facts.meta = w.meta
@@ -1095,24 +438,26 @@ def _extract(
     facts.lang = lang or None
     facts.images, facts.images_alt = w.images, w.images_alt
     facts.empty_state = w.empty_state
-    facts.headings = [t for t in (_span_text(w.pieces, s.start, s.end) for s in w.headings) if t]
+    facts.headings = [t for t in (span_text(w.pieces, s.start, s.end) for s in w.headings) if t]
 
     base = url
     if w.base:
         base = absolute_url(url, w.base) or url
     for rec in w.links:
         rec.url = absolute_url(base, rec.href)
-        rec.text = _span_text(w.pieces, rec.start, rec.end)
+        rec.text = span_text(w.pieces, rec.start, rec.end)
         rec.label = rec.text or rec.img_text or render(rec.el.get("title") or "")
+    http_links = [rec for rec in w.links if rec.url is not None]
+    facts.links_found = len(http_links)
     facts.links = [
         Link(
             url=rec.url,
             text=rec.label,
-            nav=bool(rec.flags & _NAV),
-            pager=_is_pager(rec.label, bool(rec.flags & _PAGER)),
+            nav=bool(rec.flags & NAV),
+            pager=is_pager(rec.label, bool(rec.flags & PAGER)),
         )
-        for rec in w.links
-        if rec.url is not None
+        for rec in http_links[:MAX_LINKS_PER_PAGE]
+        if rec.url is not None  # for the type checker: the list holds only these
     ]
 
     # Body text, capped. The raw stream is cut well past the cap first: collapsing whitespace
@@ -1120,7 +465,7 @@ def _extract(
     raw_parts: list[str] = []
     size = 0
     for piece in w.pieces:
-        if piece[3] & _P_COMMENT:
+        if piece[3] & P_COMMENT:
             continue
         raw_parts.append(piece[0])
         size += len(piece[0])
@@ -1128,17 +473,12 @@ def _extract(
             break
     facts.text = render("".join(raw_parts))[:TEXT_CAP]
 
-    candidates = _collect_items(w, fetched, http_url(url))
+    candidates = collect_items(w, fetched, http_url(url))
 
     # Publish date: meta, else a labelled date in the shown text, else the article's info line
     # (date next to 来源). Text of dated list items and footers is left out, so a list page's
     # rows do not become its publish date.
-    in_items = bytearray(len(w.pieces))
-    for it in candidates:
-        for span in it.spans:
-            for i in range(span.start, span.end):
-                if w.pieces[i][2] == span.sid:
-                    in_items[i] = 1
+    in_items = item_pieces(w, candidates)
     publish, source_name = None, ""
     for key in PUBDATE_METAS:
         if key in w.meta:
@@ -1150,7 +490,7 @@ def _extract(
         label_parts: list[str] = []
         size = 0
         for i, (text_piece, _link, _sid, flags) in enumerate(w.pieces):
-            if flags & (_P_COMMENT | _FOOTER) or in_items[i]:
+            if flags & (P_COMMENT | FOOTER) or in_items[i]:
                 continue
             label_parts.append(text_piece)
             size += len(text_piece)
@@ -1165,13 +505,13 @@ def _extract(
             if publish is not None:
                 source_name = "dateline"
 
-    resolved = _resolve_items(candidates, fetched, publish.year if publish else None)
+    resolved = resolve_items(candidates, fetched, publish.year if publish else None)
     facts.dated_links = [
         DatedItem(title=rec.label, url=rec.url, date=it.date, raw=it.raw)
         for it in resolved
         for rec in it.links
     ]
-    main = _main_list(resolved)
+    main = main_list(resolved)
     facts.items = [
         DatedItem(title=it.main.label, url=it.main.url, date=it.date, raw=it.raw) for it in main
     ]
@@ -1185,16 +525,22 @@ def _extract(
                 holders.add(node)
                 node = node.getparent()
     link_starts = [rec.start for rec in w.links]
+    content_links = [0]
+    for rec in w.links:
+        content = rec.url is not None and not is_pager(rec.text, True)
+        content_links.append(content_links[-1] + content)
     facts.list_container = any(span.el in holders for span in w.containers) or any(
-        _empty_container(w, span, link_starts) for span in w.containers
+        _empty_container(w, span, link_starts, content_links) for span in w.containers
     )
 
-    facts.forms = [_form(el, url, base) for el in w.forms]
+    facts.forms = [read_form(el, url, base) for el in w.forms]
     facts.threads = extract_threads(root, http_url(url) or url, fetched, text=facts.text, base=base)
 
-    if publish is None and sum(1 for it in main if it.hits) < 3:
+    if publish is None and sum(1 for it in main if it.hits) < 3 and len(body) <= HTMLDATE_MAX:
         # Last resort for articles, not for list pages (a main list of three items that show
-        # dates). A date htmldate takes from a list row is not the page's own either.
+        # dates) nor for pages no article is as big as (htmldate copies the tree: on a page of
+        # 8 MB that is 200 MB more and a second). A date htmldate takes from a list row is not
+        # the page's own either.
         found = _htmldate(root, url, fetched)
         if found is not None and found not in {it.date for it in resolved}:
             publish, source_name = found, "htmldate"

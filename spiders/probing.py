@@ -13,7 +13,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -23,8 +23,8 @@ from scrapy.http import Request, Response
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
-from evalcrawler.facts import Probe
-from evalcrawler.spiders.extract import extract_page
+from evalcrawler.facts import PageFacts, Probe
+from evalcrawler.spiders.extractpool import is_cut
 from evalcrawler.spiders.failures import describe_failure, probe_ms
 from evalcrawler.spiders.guard import AddressRefused, vetted_address
 from evalcrawler.urls import same_site_family
@@ -86,6 +86,8 @@ class ProbesMixin:
         def _redirect(self, response: Response) -> Request | None: ...
 
         def on_error(self, failure: Failure) -> Iterator[Any]: ...
+
+        async def _extract(self, response: Response, headers: dict[str, str]) -> PageFacts: ...
 
     def _probe_request(
         self, state: SiteState, kind: str, seq: int, url: str, **kwargs: Any
@@ -209,7 +211,7 @@ class ProbesMixin:
             if req is not None:
                 yield req
 
-    def parse_probe(self, response: Response) -> Iterator[Any]:
+    async def parse_probe(self, response: Response) -> AsyncIterator[Any]:
         state = self.sites[response.meta["ec_site"]]
         kind, seq = response.meta["ec_probe"]
         follow = kind in ("http_redirect", "search", "robots", "sitemap", "soft404")
@@ -218,6 +220,10 @@ class ProbesMixin:
             if nxt is not None:
                 yield nxt
                 return
+        facts = None
+        if kind == "search":  # read before the probe stops counting as outstanding
+            content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            facts = await self._extract(response, {"content-type": content_type})
         state.outstanding -= 1
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
@@ -242,14 +248,9 @@ class ProbesMixin:
         )
         if response.meta.get("ec_redirect_error"):
             probe.error = response.meta["ec_redirect_error"]
-        if kind == "search":
-            facts = extract_page(
-                response.url,
-                response.body,
-                {"content-type": headers.get("content-type", "")},
-                response.status,
-                fetched=self.fetched,
-            )
+        if facts is not None:
+            if is_cut(facts):
+                probe.error = facts.error  # the result page was not read: no links to judge
             probe.detail = {
                 "query": response.meta.get("ec_query", self.search_query),
                 "method": cast(Request, response.request).method,
@@ -272,7 +273,8 @@ class ProbesMixin:
                     "probe": Probe(kind="tls", url=probe.url, ok=False, error="no HTTPS response"),
                 },
             )
-        yield from self._settle(state)
+        for out in self._settle(state):
+            yield out
 
     def _tls_probe(self, state: SiteState, host: str, port: int, url: str) -> None:
         def done(result: tuple[bool, str | None]) -> None:

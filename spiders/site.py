@@ -38,9 +38,10 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
 
-from evalcrawler.facts import SEARCH_QUERY, LinkCheck
+from evalcrawler.facts import SEARCH_QUERY, LinkCheck, PageFacts
 from evalcrawler.limits import SITE_TIMEOUT
 from evalcrawler.spiders.extract import extract_page
+from evalcrawler.spiders.extractpool import ExtractPool, is_cut
 from evalcrawler.spiders.failures import SIZE_LIMIT_REASON, FailureMixin, failure_kind
 from evalcrawler.spiders.guard import SCHEMES
 from evalcrawler.spiders.probing import ProbesMixin
@@ -105,12 +106,14 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             self.sites[state.pk] = state
         self._resolver: Any = None
         self._maxsize = 0  # DOWNLOAD_MAXSIZE, set by from_crawler
+        self._extract_pool: ExtractPool | None = None  # set by from_crawler
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._resolver = load_object(crawler.settings.get("EVALCRAWL_RESOLVER"))
         spider._maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider._extract_pool = ExtractPool.from_crawler(crawler)
         # In allow-list mode (tests, the demo) DNS is not asked, unless a resolver was injected.
         spider._ask_dns = crawler.settings.getbool("EVALCRAWL_RESOLVER_INJECTED") or not (
             crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
@@ -158,6 +161,7 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                 state.too_big.append(url)
             else:
                 state.failure_kinds[failure_kind(status, error)] += 1
+        state.extract_cut.extend((url, error) for url, error in stored.get("cut", []))
         home = stored.get("home")
         if home is None:
             # The home page never answered: start the site over.
@@ -377,28 +381,39 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             meta=meta,
         )
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         state = self.sites[response.meta["ec_site"]]
         nxt = self._redirect(response)
         if nxt is not None:
             yield nxt
             return
-        yield from self._record_page(state, response)
-        yield from self._settle(state)
-
-    def _record_page(self, state: SiteState, response: Response) -> Iterator[Any]:
-        meta = response.meta
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
+        facts = await self._extract(response, headers)
+        for out in self._record_page(state, response, facts):
+            yield out
+        for out in self._settle(state):
+            yield out
+
+    async def _extract(self, response: Response, headers: dict[str, str]) -> PageFacts:
+        """The page's facts, from the extraction pool (off the reactor thread, time-limited)."""
+        if self._extract_pool is None:  # a spider made without a crawler
+            return extract_page(
+                response.url, response.body, headers, response.status, fetched=self.fetched
+            )
+        return await self._extract_pool.extract(
+            response.url, response.body, headers, response.status, self.fetched
+        )
+
+    def _record_page(self, state: SiteState, response: Response, facts: PageFacts) -> Iterator[Any]:
+        meta = response.meta
         is_home = bool(meta.get("ec_home"))
         orig = meta.get("ec_orig", response.url)
-        facts = extract_page(
-            response.url, response.body, headers, response.status, fetched=self.fetched
-        )
         state.outstanding -= 1
-        if not facts.is_html and 200 <= response.status < 300 and not is_home:
+        cut = is_cut(facts)  # not read: the extraction's time limit, a dead worker
+        if not facts.is_html and 200 <= response.status < 300 and not is_home and not cut:
             # Not a page after all (a PDF behind an .html-looking URL ...): keep it as a check.
             state.not_a_page(meta)
             yield self._check_item(state, orig, response, "GET")
@@ -430,6 +445,8 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             state.home_url = response.url
             state.hosts = state.hosts | {urlsplit(response.url).netloc.lower()}
         state.page_responses += 1
+        if cut:
+            state.extract_cut.append((orig, facts.error or ""))
         if response.status >= 500 or response.status == 429:
             state.page_failures += 1
             state.failure_kinds[failure_kind(response.status, None)] += 1

@@ -45,6 +45,7 @@ class SiteState:
     page_failures: int = 0
     failure_kinds: Counter[str] = field(default_factory=Counter)  # "timeout", "HTTP 503" …
     too_big: list[str] = field(default_factory=list)  # pages over the download size limit
+    extract_cut: list[tuple[str, str]] = field(default_factory=list)  # (page, why) not read
     throttled: int = 0  # 429/503 answers with a Retry-After that paused the host
     throttle_wait: float = 0.0  # the longest such pause, seconds
     throttle_ignored: int = 0  # further Retry-After answers, not honoured (the cap was reached)
@@ -117,6 +118,13 @@ def verdict(state: SiteState, limits: CrawlLimits) -> tuple[str, str | None]:
             f"{n} page{'s' if n > 1 else ''} over the {limit}download limit not read "
             f"({paths}{', …' if n > 3 else ''})"
         )
+    for why, urls in _grouped(state.extract_cut).items():
+        n = len(urls)
+        paths = ", ".join(sorted(urlsplit(u).path for u in urls)[:3])
+        partial.append(
+            f"{n} page{'s' if n > 1 else ''} whose {why.removesuffix(': not read')} "
+            f"not read ({paths}{', …' if n > 3 else ''})"
+        )
     partial.extend(state.traps.reasons())
     if state.cut_by_time:
         pages, checks = state.cut_by_time["page"], state.cut_by_time["check"]
@@ -165,3 +173,11 @@ def home_problem(url: str, status: int, facts: PageFacts) -> str:
         what = f"binary data served as {served}" if "html" in served else served
         return f"{url} is not an HTML page ({what})"
     return f"{url} answered {status}"
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """(url, why) pairs as why → urls, in the order the whys came."""
+    out: dict[str, list[str]] = {}
+    for url, why in pairs:
+        out.setdefault(why, []).append(url)
+    return out

@@ -372,6 +372,32 @@ def test_resume_state_of_an_interrupted_crawl(db_url):
         assert store.crawl_progress(session, run_id)["pages"] == 0
 
 
+def test_resume_state_keeps_the_pages_whose_extraction_was_cut(db_url):
+    """A page that answered but was not read (the extraction's time limit) is neither a failed
+    request nor a page: a resumed crawl still names it in the site's reason."""
+    engine = make_engine(db_url)
+    run_id = new_run(engine)
+    pk = site_pks(engine, run_id)["city"]
+    cut = PageFacts(
+        url=f"{CITY}slow.html",
+        final_url=f"{CITY}slow.html",
+        status=200,
+        error="extraction took over 30 s: not read",
+        content_type="text/html",
+        fetched_at=FETCHED,
+    )
+    write(
+        engine,
+        db_url,
+        run_id,
+        [*city_items(pk, articles=1)[:1], {"type": "page", "site_pk": pk, "facts": cut}],
+    )
+    with session_scope(engine) as session:
+        state = store.resume_state(session, store.get_run(session, run_id))[pk]
+    assert state["cut"] == [(f"{CITY}slow.html", "extraction took over 30 s: not read")]
+    assert (state["failed"], state["page_failures"], state["page_responses"]) == ([], 0, 2)
+
+
 # ----------------------------------------------------------------- facts and scores
 
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalcrawler.spiders.extract import TEXT_CAP, _extract, extract_page
+from evalcrawler.spiders.extract import MAX_LINKS_PER_PAGE, TEXT_CAP, _extract, extract_page
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 URL = "http://www.example.gov.cn/a/b.html"
@@ -184,7 +184,7 @@ def test_safety_net_keeps_the_crawl_going(monkeypatch: pytest.MonkeyPatch) -> No
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("unforeseen")
 
-    monkeypatch.setattr(extract, "_walk", boom)
+    monkeypatch.setattr(extract, "walk_tree", boom)
     facts = extract_page(URL, b"<html><title>t</title></html>", HTML, status=404, fetched=FETCHED)
     assert (facts.status, facts.is_html, facts.body_bytes, facts.title) == (404, True, 29, "")
 
@@ -198,7 +198,8 @@ def test_five_megabyte_page() -> None:
     elapsed = time.perf_counter() - start
     assert len(facts.text) == TEXT_CAP
     assert len(facts.items) == 60
-    assert len(facts.links) == 94 * 126  # every copy is read, not only the first
+    assert facts.links_found == 94 * 126  # every copy is read, not only the first
+    assert len(facts.links) == MAX_LINKS_PER_PAGE  # and the first 5,000 links are kept
     assert elapsed < 15, elapsed  # about 1 s on a laptop
 
 

@@ -21,6 +21,7 @@ from evalcrawler.config import Region
 from evalcrawler.db import session_scope
 from evalcrawler.db.models import Link, LinkCheck, Page, Probe, Run, ScoreSet, Site
 from evalcrawler.errors import ConfigError, RunLockedError
+from evalcrawler.facts import EXTRACTION_ERROR_PREFIX
 from evalcrawler.urls import normalise, site_hosts
 
 LOCK_STALE = timedelta(seconds=90)  # a lock whose heartbeat is older is taken over
@@ -258,6 +259,7 @@ def resume_state(
         dated: dict[int, set[str | None]] = {}
         failures = 0
         failed: list[tuple[str, int, str | None]] = []
+        cut: list[tuple[str, str]] = []  # pages answered but not read (the extraction's limit)
         for page in pages:
             ok = 200 <= page.status < 300 and page.is_html
             if page.is_home and ok:
@@ -269,6 +271,8 @@ def resume_state(
             if page.status == 0 or page.status >= 500 or page.status == 429:
                 failures += 1
                 failed.append((page.url, page.status, page.error))
+            elif not ok and (page.error or "").startswith(EXTRACTION_ERROR_PREFIX):
+                cut.append((page.url, page.error))
         frontier = []
         seen: set[str] = set()
         if ok_pages:
@@ -304,6 +308,7 @@ def resume_state(
             "pages_ok": len(ok_pages),  # the page budget counts these (docs/metrics.md)
             "page_failures": failures,
             "failed": failed,  # (url, status, error) of failed page requests, for the verdict
+            "cut": cut,  # (url, error) of pages whose extraction was cut, for the verdict
         }
     return state
 
