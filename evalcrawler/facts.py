@@ -96,6 +96,8 @@ class Thread:
     replied: date | None  # date or datetime of the reply; None when not replied
     state: str = "unknown"  # "replied" | "unanswered" | "unknown"
     source: str = "list"  # "list" (a row of a list page) | "detail" (a detail page)
+    question: str = ""  # the letter's text as the detail page shows it (capped, see boards)
+    reply: str = ""  # the official reply's text as the detail page shows it (capped)
 
 
 @dataclass
