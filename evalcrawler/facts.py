@@ -38,6 +38,10 @@ SEARCH_QUERY = "政府"
 """The word the search probe submits to a site's search form, unless the rubric sets another
 (``thresholds.search_query``); ``search_works`` reads the query the probe recorded."""
 
+NOT_SUBMITTED = "not submitted"
+"""How the ``error`` of a search probe starts when the crawl chose not to submit the form (it
+posts to another site): ``search_works`` is then not measured, with that reason."""
+
 EXTRACTION_ERROR_PREFIX = "extraction "
 """How the ``error`` of a page starts when the response arrived but its facts were not read
 (``extraction took over 30 s: not read``): the page is neither broken nor empty, only unread."""

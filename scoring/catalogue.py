@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlsplit
 
-from evalcrawler.facts import Probe, calendar_day
+from evalcrawler.facts import EXTRACTION_ERROR_PREFIX, NOT_SUBMITTED, Probe, calendar_day
 from evalcrawler.scoring.letters import REPLIED, UNANSWERED, UNKNOWN, percentile
 from evalcrawler.scoring.metric_context import MetricContext
 from evalcrawler.scoring.metrics import metric, registered_metrics
@@ -435,6 +435,9 @@ def _search_works(ctx: MetricContext) -> Measurement:
     probes = ctx.probes("search")
     if not probes:
         return Measurement(None, "the search form was not submitted", form.evidence_url)
+    skipped = [p for p in probes if (p.error or "").startswith(NOT_SUBMITTED)]
+    if skipped:
+        return Measurement(None, str(skipped[0].error), form.evidence_url)
     made = [p for p in probes if p.error != "robots"]
     if not made:
         return Measurement(None, f"robots.txt forbids the search URL {probes[0].url}")
@@ -448,6 +451,12 @@ def _search_works(ctx: MetricContext) -> Measurement:
             key = ctx.key(url)
             if key is not None and query in text and key not in home_links:
                 return Measurement(True, evidence_url=probe.final_url or probe.url)
+    unread = [p for p in made if (p.error or "").startswith(EXTRACTION_ERROR_PREFIX)]
+    if unread:
+        # The result page came but was not read (the extraction's time limit): no verdict.
+        return Measurement(
+            None, f"the search result page was not read ({unread[0].error})", unread[0].url
+        )
     return Measurement(False, evidence_url=made[0].final_url or made[0].url)
 
 

@@ -23,7 +23,7 @@ from scrapy.http import Request, Response
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
-from evalcrawler.facts import PageFacts, Probe
+from evalcrawler.facts import NOT_SUBMITTED, PageFacts, Probe
 from evalcrawler.spiders.extractpool import is_cut
 from evalcrawler.spiders.failures import describe_failure, probe_ms
 from evalcrawler.spiders.guard import AddressRefused, vetted_address
@@ -139,7 +139,25 @@ class ProbesMixin:
                 "-no-such-page.html",
             ),
         ]
-        if search_form is not None:
+        if search_form is not None and not same_site_family(search_form["action"], state.hosts):
+            # The site's hidden fields are never posted to another site: not measured, and said.
+            if ("search", 0) not in state.probes_scheduled:
+                state.probes_scheduled.add(("search", 0))
+                state.probes_done.add(("search", 0))
+                action = search_form["action"]
+                yield self._item(
+                    state,
+                    {
+                        "type": "probe",
+                        "probe": Probe(
+                            kind="search",
+                            url=action,
+                            error=f"{NOT_SUBMITTED}: the search form submits to "
+                            f"{urlsplit(action).netloc or action}, outside the site",
+                        ),
+                    },
+                )
+        elif search_form is not None:
             probes.append(self._search_request(state, search_form))
         for req in probes:
             if req is not None:
@@ -158,14 +176,6 @@ class ProbesMixin:
         }
         query_field = form.get("query_field")
         if not query_field:
-            return None
-        if not same_site_family(form["action"], state.hosts):
-            # The site's hidden fields are never posted to another site: not measured.
-            logger.info(
-                "site %s: the search form submits to %s, outside the site: not submitted",
-                state.site_id,
-                form["action"],
-            )
             return None
         fields[query_field] = self.search_query
         method = (form.get("method") or "get").upper()

@@ -354,4 +354,9 @@ def test_a_search_form_that_posts_to_another_site_is_not_submitted(tmp_path, mon
         site.stop()
         collector.stop()
     assert collector.hits == []
-    assert not [p for p in facts["s"].probes if p.kind == "search"]
+    [search] = [p for p in facts["s"].probes if p.kind == "search"]
+    assert (search.status, search.error) == (
+        0,
+        f"not submitted: the search form submits to {collector.server_address[0]}:"
+        f"{collector.server_address[1]}, outside the site",
+    )

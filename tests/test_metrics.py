@@ -900,6 +900,28 @@ def test_search_works_not_measured() -> None:
     assert m.values["search_works"].reason == "the search form was not submitted"
 
 
+def test_a_search_the_crawl_did_not_submit_or_could_not_read_is_not_a_failure() -> None:
+    """A form that posts to another site is not submitted, and a result page whose extraction
+    was cut is not read: neither is evidence that the search does not work."""
+    off_site = probe(
+        "search",
+        0,
+        url="http://search.example.com/s",
+        error="not submitted: the search form submits to search.example.com, outside the site",
+    )
+    m = run(search_site(off_site))
+    assert m.value("search_works") is None
+    assert m.values["search_works"].reason == (
+        "not submitted: the search form submits to search.example.com, outside the site"
+    )
+    cut = search_probe(error="extraction took over 30 s: not read")
+    m = run(search_site(cut))
+    assert m.value("search_works") is None
+    assert m.values["search_works"].reason == (
+        "the search result page was not read (extraction took over 30 s: not read)"
+    )
+
+
 # -------------------------------------------------------------------- unreachable, empty
 
 
