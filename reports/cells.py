@@ -1,8 +1,9 @@
 """Cell values of the reports: cleaned, neutralised and rounded the same way in every file.
 
-Crawled text is untrusted: control characters are dropped, and a cell a spreadsheet would read
-as a formula is neutralised with a leading apostrophe. Numbers are rounded half-up to a
-documented number of decimals (:data:`SCORE_DECIMALS`, :data:`INDEX_DECIMALS`).
+Crawled text is untrusted: control characters, noncharacters and bidi controls are dropped,
+and a cell a spreadsheet would read as a formula is neutralised with a leading apostrophe.
+Numbers are rounded half-up to a documented number of decimals (:data:`SCORE_DECIMALS`,
+:data:`INDEX_DECIMALS`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from evalcrawler.text import clean
 
 SCORE_DECIMALS = 2
 """Scores (0–100 and indicator points) and score differences: 2 decimals, half-up."""
@@ -26,15 +28,14 @@ INDEX_DECIMALS = 4
 # Cells a spreadsheet may read as a formula (OWASP "CSV injection"): =, +, -, @, and tab or
 # carriage return, which some programs strip before looking at the first character.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Control characters other than tab, newline and carriage return: illegal in XML (XLSX) and
-# invisible noise everywhere else.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 XLSX_MAX_CELL = 32767
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters that no output can show (crawled text may hold them)."""
-    return _CONTROL.sub("", text)
+    """Drop the characters no output may hold (XML-illegal ones, noncharacters, bidi controls:
+    :mod:`evalcrawler.text`): extraction stores none, but a run stored by an older evalcrawl or
+    a name in a region file may still carry them."""
+    return clean(text)
 
 
 def neutralise(text: str) -> str:

@@ -131,6 +131,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Every value the template prints loses the characters no output may hold (bidi
+        # overrides reorder text; a noncharacter is no text at all), whatever its source.
+        finalize=_clean_value,
     )
     env.filters.update(
         score=fmt_score,
@@ -295,3 +298,7 @@ def fmt_datetime(moment: datetime) -> str:
 def render_html(data: ReportData, tables: dict[str, Table], generated_at: datetime) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(**html_context(data, tables, generated_at))
+
+
+def _clean_value(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from evalcrawler.reports.data import ReportData, load_report_data
 from evalcrawler.reports.html_report import render_html
 from evalcrawler.reports.tables import Table, build_tables
 from evalcrawler.reports.xlsx_report import render_xlsx
+
+logger = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = ("csv", "html", "xlsx")
 
@@ -87,21 +90,33 @@ def write_reports(
         ) from None
     generated_at = generated_at or default_generated_at()
     tables = build_tables(data)
+    renders: list[tuple[str, Callable[[], bytes]]] = []
+    if "csv" in formats:
+        for name in CSV_FILES:
+            table = tables[name.removesuffix(".csv")]
+            renders.append((name, lambda table=table: render_csv(table)))
+    if "html" in formats:
+        renders.append(("report.html", lambda: render_html(data, tables, generated_at).encode()))
+    if "xlsx" in formats:
+        renders.append(("report.xlsx", lambda: render_xlsx(data, tables, generated_at)))
     # Every file is written to a temporary file first and all are renamed at the end, so a
-    # failure (a full disk) leaves the earlier reports as they were, never half a set.
+    # failure of the disk (full, read-only) leaves the earlier reports as they were, never half
+    # a set. A file that cannot be made (its writer fails on the data) does not cost the others:
+    # they are written and the error names the one that failed.
     staged: list[tuple[Path, Path]] = []  # (temporary file, report file)
+    failed: list[str] = []
     try:
-        if "csv" in formats:
-            for name in CSV_FILES:
-                path = out_dir / name
-                staged.append((_stage(path, render_csv(tables[name.removesuffix(".csv")])), path))
-        if "html" in formats:
-            path = out_dir / "report.html"
-            html = render_html(data, tables, generated_at).encode("utf-8")
-            staged.append((_stage(path, html), path))
-        if "xlsx" in formats:
-            path = out_dir / "report.xlsx"
-            staged.append((_stage(path, render_xlsx(data, tables, generated_at)), path))
+        for name, render in renders:
+            try:
+                payload = render()
+            except OSError:
+                raise
+            except Exception as exc:  # a writer's bug or a value it cannot hold: say which
+                logger.exception("writing %s failed", name)
+                failed.append(f"{name} ({type(exc).__name__}: {str(exc)[:200]})")
+                continue
+            path = out_dir / name
+            staged.append((_stage(path, payload), path))
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as exc:
@@ -112,6 +127,12 @@ def write_reports(
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+    if failed:
+        raise ReportError(
+            f"wrote {len(staged)} of {len(renders)} report files to {out_dir}, but "
+            f"{'; '.join(failed)} could not be written; the others are complete. Please "
+            "report this with the run's database"
+        )
     return [path for _, path in staged]
 
 

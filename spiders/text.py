@@ -22,33 +22,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_PLANE_NONCHARACTERS = "".join(
-    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17)
-)
-HOSTILE_CHARS = (
-    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # C0 controls but tab, newline, carriage return; DEL
-    "\ud800-\udfff"  # lone surrogates
-    "\ufdd0-\ufdef\ufffe\uffff" + _PLANE_NONCHARACTERS + "\ufeff"  # noncharacters; inner BOM
-    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"  # bidirectional controls
-)
-"""The body of a regular-expression character class: every character :func:`clean` removes."""
+from evalcrawler.text import HOSTILE, HOSTILE_CHARS, clean, is_clean
 
-_HOSTILE = re.compile(f"[{HOSTILE_CHARS}]+")
+__all__ = ["HOSTILE_CHARS", "clean", "clean_tree", "hostile_references", "is_clean"]
+
 # A numeric character reference as libxml2 reads it: greedy digits, the semicolon optional
 # ("&#x202E" followed by "b" is U+202EB, a CJK character). Named: the two bidi entities of
 # HTML 4, the only named references to a hostile character.
 _REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?|&(?:lrm|rlm);")
 # Longer digit strings are no code point (libxml2 reads them as U+FFFD): not worth parsing.
 _MAX_DIGITS = 8
-
-
-def clean(text: str) -> str:
-    """``text`` without the characters of :data:`HOSTILE_CHARS`."""
-    return _HOSTILE.sub("", text) if _HOSTILE.search(text) else text
-
-
-def is_clean(text: str) -> bool:
-    return _HOSTILE.search(text) is None
 
 
 def _hostile_reference(m: re.Match[str]) -> bool:
@@ -59,7 +42,7 @@ def _hostile_reference(m: re.Match[str]) -> bool:
     if len(number.lstrip("0")) > _MAX_DIGITS:
         return False
     code = int(number, 16 if hex_digits is not None else 10)
-    return code <= 0x10FFFF and _HOSTILE.match(chr(code)) is not None
+    return code <= 0x10FFFF and HOSTILE.match(chr(code)) is not None
 
 
 def hostile_references(html: str) -> bool:

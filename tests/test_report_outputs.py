@@ -518,3 +518,46 @@ def test_cli_report_rebuilds_the_files(stored, written: Path, tmp_path: Path) ->
     missing = CliRunner().invoke(main, ["report", "--run", "999", "--db", url, "--out", str(out)])
     assert missing.exit_code == 1
     assert "Error: no run 999 in the database" in missing.output
+
+
+def test_characters_no_report_can_hold_are_dropped_everywhere(tmp_path: Path) -> None:
+    """A column named 信息公开 + U+FFFE (a noncharacter: openpyxl refused every report for it)
+    and a site named with a right-to-left override (U+202E) are written clean, in every file."""
+    data = _hostile_data()
+    data.sites[0].name_zh = "坏\u202e站"  # stored by an older evalcrawl, or in a region file
+    data.sites[0].columns[0].column = "信息公开\ufffe\x0b"
+    paths = write_reports(data, tmp_path, generated_at=GENERATED_AT)
+    assert len(paths) == len(CSV_FILES) + 2
+    for path in paths:
+        if path.suffix == ".xlsx":
+            workbook = load_workbook(path)
+            text = "".join(
+                str(cell.value)
+                for sheet in workbook.worksheets
+                for row in sheet.iter_rows()
+                for cell in row
+                if cell.value is not None
+            )
+        else:
+            text = path.read_text("utf-8-sig")
+        for bad in ("\ufffe", "\u202e", "\x0b"):
+            assert bad not in text, (path.name, repr(bad))
+    assert "信息公开" in (tmp_path / "columns.csv").read_text("utf-8-sig")
+
+
+def test_a_writer_that_fails_costs_only_its_own_file(stored, tmp_path: Path, monkeypatch) -> None:
+    engine, run_id = stored
+    data = load_report_data(engine, run_id)
+
+    def broken(*_: object) -> bytes:
+        raise ValueError("All strings must be XML compatible")
+
+    monkeypatch.setattr(writers, "render_xlsx", broken)
+    with pytest.raises(ReportError) as failed:
+        write_reports(data, tmp_path, generated_at=GENERATED_AT)
+    assert str(failed.value) == (
+        f"wrote 9 of 10 report files to {tmp_path}, but report.xlsx (ValueError: All strings "
+        "must be XML compatible) could not be written; the others are complete. Please report "
+        "this with the run's database"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*CSV_FILES, "report.html"])
