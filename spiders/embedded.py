@@ -354,7 +354,7 @@ def expand_scripts(root: Any, page_url: str) -> Scripts:
     return what was read and noticed."""
     out = Scripts()
     budget = [MAX_EMBEDDED_CHARS]
-    shown: set[str] | None = None
+    shown: set[str | None] | None = None
     for script in list(root.iter("script")):
         out.scripts += 1
         text = script.text or ""

@@ -77,6 +77,7 @@ from lxml import etree
 from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Form, FormField, Link, PageFacts
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
+from evalcrawler.spiders.challenge import challenge
 from evalcrawler.spiders.embedded import expand_scripts, needs_browser
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.urls import http_url
@@ -1203,4 +1204,5 @@ def _extract(
     facts.publish_date, facts.publish_date_source = publish, source_name
     facts.embedded, facts.endpoints = scripts.forms, scripts.endpoints
     facts.scripted = needs_browser(scripts, facts.text, len(main), facts.list_container)
+    facts.challenge = challenge(status, body, facts.text)  # an anti-bot test, not the page
     return facts

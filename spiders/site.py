@@ -39,11 +39,13 @@ from scrapy.utils.misc import load_object
 
 from evalcrawler.facts import SEARCH_QUERY, LinkCheck
 from evalcrawler.limits import SITE_TIMEOUT
+from evalcrawler.spiders.endpoints import read_endpoint
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.failures import SIZE_LIMIT_REASON, FailureMixin, failure_kind
 from evalcrawler.spiders.guard import SCHEMES
 from evalcrawler.spiders.probing import ProbesMixin
-from evalcrawler.spiders.signals import item_found
+from evalcrawler.spiders.rendering import RenderingMixin
+from evalcrawler.spiders.signals import item_found, site_finished
 from evalcrawler.spiders.state import (
     CrawlLimits,
     SiteState,
@@ -61,7 +63,7 @@ CHECK_PRIORITY = -10_000
 SECTION_TEXT_MAX = 16  # section names are short; longer anchor texts are titles of articles
 
 
-class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
+class SiteSpider(ProbesMixin, FailureMixin, RenderingMixin, scrapy.Spider):
     """Crawl all sites of one run (see the module docstring)."""
 
     name = "evalcrawl"
@@ -101,6 +103,7 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                 hosts=frozenset(site["hosts"]),
                 candidates=home_candidates(site["url"], site.get("aliases", [])),
             )
+            state.render = site.get("render") or "auto"  # settled by from_crawler
             self.sites[state.pk] = state
         self._resolver: Any = None
         self._maxsize = 0  # DOWNLOAD_MAXSIZE, set by from_crawler
@@ -115,6 +118,10 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
         )
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        spider._setup_rendering(crawler.settings)
+        for state in spider.sites.values():
+            js = "js" if state.render == "js" else None
+            state.render = spider.site_render_mode({"render": js})
         return spider
 
     @property
@@ -200,6 +207,14 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             "cookiejar": state.pk,  # one capped jar per site: no site fills another's
         }
         meta.update(extra)
+        if (
+            kind == "page"
+            and state.render == "always"
+            and self.browser
+            and not (meta.get("ec_list_of") or meta.get("ec_render_failed"))
+        ):
+            meta.update(self.render_meta(state, "every page is rendered (always, or render: js)"))
+            meta.pop("ec_counted", None)  # counted when it is downloaded, as any page
         return meta
 
     def _home_request(self, state: SiteState) -> Request:
@@ -358,7 +373,8 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         state = self.sites[response.meta["ec_site"]]
-        nxt = self._redirect(response)
+        # The browser follows a rendered page's redirects itself (each hop is guarded).
+        nxt = None if response.meta.get("ec_render") else self._redirect(response)
         if nxt is not None:
             yield nxt
             return
@@ -373,11 +389,27 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         }
         is_home = bool(meta.get("ec_home"))
         orig = meta.get("ec_orig", response.url)
-        facts = extract_page(
-            response.url, response.body, headers, response.status, fetched=self.fetched
-        )
+        list_of = meta.get("ec_list_of")  # a list endpoint's answer, read for that page
+        rendered = bool(meta.get("ec_render"))
+        status, body = response.status, response.body
+        if rendered:
+            status, body, headers = self.rendered_input(response)
+        if list_of:
+            facts = read_endpoint(
+                response.url, body, headers, status, list_of=list_of, fetched=self.fetched
+            )
+        else:
+            facts = extract_page(response.url, body, headers, status, fetched=self.fetched)
+        again = self.render_again(state, response, facts)
+        if again is not None:
+            yield again  # the page is fetched again through the browser: still in flight
+            return
         state.outstanding -= 1
-        if not facts.is_html and 200 <= response.status < 300 and not is_home:
+        if rendered:
+            facts.rendered, facts.scripted = True, None
+        elif facts.scripted and not facts.challenge and 200 <= status < 300 and not is_home:
+            state.scripted.append(orig)  # "needs rendering" (spiders/state.py)
+        if not facts.is_html and 200 <= status < 300 and not (is_home or list_of):
             # Not a page after all (a PDF behind an .html-looking URL ...): keep it as a check.
             yield self._check_item(state, orig, response, "GET")
             return
@@ -393,10 +425,14 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         facts.warc_record = meta.get("ec_warc")  # the response record in the evidence archive
         if meta.get("ec_redirect_error"):
             facts.error = meta["ec_redirect_error"]
-        ok = 200 <= response.status < 300 and facts.is_html
+        ok = 200 <= status < 300 and facts.is_html and not facts.challenge
+        if is_home and not state.home_done and ok and facts.scripted and not facts.items:
+            ok = False  # a home page that only scripts fill: not measured without a browser
         if is_home and not state.home_done:
             if not ok:
-                state.home_errors.append(home_problem(orig, response.status, facts))
+                state.challenged_home = state.challenged_home or bool(facts.challenge)
+                rendering = self._rendering_note(state, facts, meta)
+                state.home_errors.append(home_problem(orig, status, facts, rendering))
                 yield self._item(state, {"type": "page", "facts": facts})
                 yield from self._next_home_candidate(state)
                 return
@@ -404,11 +440,14 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             state.home_url = response.url
             state.hosts = state.hosts | {urlsplit(response.url).netloc.lower()}
         state.page_responses += 1
-        if response.status >= 500 or response.status == 429:
+        if facts.challenge:
             state.page_failures += 1
-            state.failure_kinds[failure_kind(response.status, None)] += 1
+            state.failure_kinds[f"challenge (HTTP {status})"] += 1
+        elif status >= 500 or status == 429:
+            state.page_failures += 1
+            state.failure_kinds[failure_kind(status, None)] += 1
         yield self._item(state, {"type": "page", "facts": facts})
-        if not ok:
+        if not (ok or (list_of and 200 <= status < 300)):
             return
         state.traps.saw_page(orig, meta.get("ec_referer"), facts.text)
         if response.url != orig:
@@ -443,6 +482,10 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                 )
                 if req is not None:
                     yield req
+        for endpoint in facts.endpoints:
+            req = self._endpoint_request(state, endpoint, orig, response.url, depth)
+            if req is not None:
+                yield req
 
     def _next_home_candidate(self, state: SiteState) -> Iterator[Any]:
         state.candidate_index += 1
@@ -517,6 +560,8 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                     yield req
             return
         state.finished = True
+        if self.browser:  # the site's browser context is closed
+            self.crawler.signals.send_catch_log(signal=site_finished, site_pk=state.pk)
         status, reason = verdict(state, self.limits)
         yield self._item(
             state, {"type": "site", "status": status, "reason": reason, "home_url": state.home_url}
