@@ -164,7 +164,7 @@ def fenced_routes(forbidden: str) -> dict[str, Any]:
     function show(text) {{ out.textContent += " " + text; }}
     fetch("http://{forbidden}/secret").then(function (r) {{ return r.text(); }})
       .then(show, function () {{ show("fetch-refused"); }});
-    fetch("file:///etc/hostname").then(function (r) {{ return r.text(); }})
+    fetch("file:///etc/passwd").then(function (r) {{ return r.text(); }})
       .then(show, function () {{ show("file-refused"); }});
     try {{ var ws = new WebSocket("ws://{forbidden}/ws"); ws.onmessage = function (e) {{
       show(e.data); }}; }} catch (e) {{ show("ws-refused"); }}
