@@ -7,7 +7,8 @@ Chinese government CMSs often ship a column's list inside a script rather than a
   which their ``jpage.js`` writes into the page;
 * **JSON assigned in scripts**: ``var list = [{"title": …, "url": …, "date": …}, …]``, which a
   template loop renders;
-* **document.write lists**: ``document.write("<li><a href='…'>…</a><span>2026-11-20</span></li>")``;
+* **document.write lists**: ``document.write("<li><a href='…'>…</a><span>2026-11-20</span></li>")``
+  (rows: ``li``, ``tr``, ``dt``/``dd``; a lone link a script writes is not read);
 * **script pagers**: TRS WCM's ``createPageHTML(count, index, "index", "html")``, or the same
   pager written inline from ``var countPage = N`` / ``var currentPage = M``, which write the
   links ``index.html``, ``index_1.html`` … ``index_{N-1}.html``.
@@ -44,7 +45,8 @@ from lxml import etree
 
 MAX_EMBEDDED_CHARS = 2_000_000  # markup taken from scripts per page; more is not read
 MAX_ENDPOINTS = 3  # endpoints named per page that are kept
-SHELL_TEXT = 100  # a page that shows fewer characters than this is an empty shell
+SHELL_TEXT = 100  # a page that shows fewer characters than this …
+SHELL_LINKS = 2  # … and fewer links (a logo at most) is an empty shell
 
 # Hanweb datastore: records, or bare CDATA sections (some variants skip <record>).
 _DATASTORE = re.compile(r"<datastore\b", re.I)
@@ -388,9 +390,10 @@ def _read(script: Any, text: str, budget: list[int]) -> tuple[str, Any] | None:
         fragment = _datastore(text)
         if fragment:
             return _fragment("hanweb-datastore", fragment, budget)
-    pager = _pager(text)
-    if pager is not None:
-        return "script-pager", pager
+    if _CREATE_PAGE.search(text) or _COUNT_PAGE.search(text) or _CURRENT_PAGE.search(text):
+        # A pager script: only the pager is read (its writes are the pager's branches).
+        pager = _pager(text)
+        return None if pager is None else ("script-pager", pager)
     written = _written(text)
     if written:
         return _fragment("document.write", written, budget)
@@ -451,7 +454,10 @@ def _written(text: str) -> str:
         if found is not None:
             parts.append(found[0])
     html = "".join(parts)
-    return html if re.search(r"<a\s[^>]*href", html, re.I) else ""
+    # A list: rows with links. A lone link a script writes (a badge, a redirect) is no list.
+    if re.search(r"<a\s[^>]*href", html, re.I) and re.search(r"<(?:li|tr|dt|dd)\b", html, re.I):
+        return html
+    return ""
 
 
 def _assigned_rows(text: str) -> list[dict[str, Any]]:
@@ -536,17 +542,19 @@ def _insert_after(script: Any, element: Any) -> None:
 # -------------------------------------------------------------------------- judgement
 
 
-def needs_browser(scripts: Scripts, text: str, items: int, empty_list: bool) -> str | None:
+def needs_browser(
+    scripts: Scripts, text: str, items: int, empty_list: bool, links: int = 0
+) -> str | None:
     """Why the page's main content is filled by scripts (so a browser shows more than the
     HTML does), or ``None``: it shows no dated list and either an empty list container with
-    scripts that load or write content, or almost no text at all while it has scripts.
-    A page whose lists were read from its scripts, or whose list endpoint is known, needs no
-    browser."""
+    scripts that load or write content, or almost no text and next to no links (an empty
+    shell) while it has scripts. A page whose lists were read from its scripts, or whose list
+    endpoint is known, needs no browser."""
     if items or scripts.forms or scripts.endpoints or not scripts.scripts:
         return None
     calls = ", ".join(scripts.fillers)
     if empty_list and scripts.fillers:
         return f"its list container is empty and its scripts fill the page ({calls})"
-    if len(text) < SHELL_TEXT:
+    if len(text) < SHELL_TEXT and links < SHELL_LINKS:
         return "it shows almost no text until its scripts run" + (f" ({calls})" if calls else "")
     return None

@@ -1203,6 +1203,8 @@ def _extract(
             publish, source_name = found, "htmldate"
     facts.publish_date, facts.publish_date_source = publish, source_name
     facts.embedded, facts.endpoints = scripts.forms, scripts.endpoints
-    facts.scripted = needs_browser(scripts, facts.text, len(main), facts.list_container)
+    facts.scripted = needs_browser(
+        scripts, facts.text, len(main), facts.list_container, len(facts.links)
+    )
     facts.challenge = challenge(status, body, facts.text)  # an anti-bot test, not the page
     return facts

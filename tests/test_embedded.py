@@ -317,3 +317,15 @@ def test_a_shell_page_needs_a_browser_and_a_plain_page_does_not() -> None:
     assert facts.scripted == "it shows almost no text until its scripts run"
     plain = page('<ul class="list"></ul><p>暂无信息</p>')
     assert extract_page("http://www.example.gov.cn/a/", plain, HTML).scripted is None
+
+
+def test_the_branches_of_a_pager_script_are_not_read_as_writes() -> None:
+    """A real TRS article page (govcn-2014-11, see PROVENANCE.md) writes its one-page pager in
+    if/else branches of literals: read as writes they would give links that no browser shows."""
+    facts = extract_page(
+        "http://www.gov.cn/zhengce/2014-04/09/t20140409_1311814.htm",
+        (REAL / "govcn-2014-11.html").read_bytes(),
+        {"content-type": "text/html"},
+        fetched=date(2014, 4, 10),
+    )
+    assert facts.embedded == []

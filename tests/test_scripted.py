@@ -162,3 +162,49 @@ def test_challenge_recognition() -> None:
     assert challenge(200, reload, "正文" * 200) is None  # a page that shows its content
     assert challenge(404, reload, "") is None
     assert challenge(412, b"<html><body>Precondition Failed</body></html>", "") is None
+
+
+def test_render_always_without_a_browser_is_refused_before_crawling(tmp_path, monkeypatch):
+    from evalcrawler import pipeline
+    from evalcrawler.errors import ConfigError
+
+    monkeypatch.setenv("EVALCRAWL_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    region = tmp_path / "region.yaml"
+    region.write_text(
+        "id: r\nname: R\nsites:\n  - {id: a, name_zh: 甲, level: county, url: http://127.0.0.1:9/}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        pipeline.run(
+            str(region), db_url=f"sqlite:///{tmp_path / 'x.db'}", out=None, render="always"
+        )
+    assert caught.value.message == (
+        f"--render always needs a browser: EVALCRAWL_CHROMIUM={tmp_path / 'no-such-chromium'} "
+        "is not an executable; or use --render auto"
+    )
+    assert not (tmp_path / "x.db").exists()  # refused before anything was stored
+
+
+def test_render_js_in_the_region_file_reaches_the_spider(tmp_path):
+    from evalcrawler.config import load_region
+    from evalcrawler.errors import ConfigError
+    from evalcrawler.spiders.rendering import RenderingMixin
+
+    path = tmp_path / "region.yaml"
+    site = "  - {id: a, name_zh: 甲, level: county, url: http://a.gov.cn/, render: %s}\n"
+    path.write_text("id: r\nname: R\nsites:\n" + site % "js", encoding="utf-8")
+    region = load_region(str(path))
+    assert region.sites[0].render == "js"
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    with session_scope(engine) as session:
+        run = store.create_run(session, region, 2026, "gov2013", None, {"crawl": {}})
+        assert [s["render"] for s in store.site_specs(session, run)] == ["js"]
+    spider = RenderingMixin()
+    for crawl, wanted in (("auto", "always"), ("always", "always"), ("never", "never")):
+        spider.render_mode = crawl
+        assert spider.site_render_mode({"render": "js"}) == wanted
+        assert spider.site_render_mode({"render": None}) == crawl
+    path.write_text("id: r\nname: R\nsites:\n" + site % "browser", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_region(str(path))
+    assert caught.value.message == f"{path}:4: sites[0].render: must be one of 'js'"
