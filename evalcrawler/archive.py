@@ -190,6 +190,7 @@ def _rebuild_page(
     """One page's facts from its archived response and crawl context (as the spider built
     them in ``SiteSpider._record_page`` / ``on_error``)."""
     from evalcrawler.spiders import warc
+    from evalcrawler.spiders.endpoints import read_endpoint
     from evalcrawler.spiders.extract import extract_page
 
     where = context.get("response")
@@ -199,13 +200,27 @@ def _rebuild_page(
         except Exception as exc:  # a missing file, a cut-short record ...
             result.problems.append(f"{context['url']}: response {where} unreadable ({exc})")
             return None
-        facts = extract_page(
-            response.url, response.body, response.headers, response.status, fetched=fetched
-        )
+        if context.get("list_of"):
+            facts = read_endpoint(
+                response.url,
+                response.body,
+                response.headers,
+                response.status,
+                list_of=context["list_of"],
+                fetched=fetched,
+            )
+        else:
+            status = response.status or int(context.get("status") or 0)  # a rendered DOM's
+            facts = extract_page(
+                response.url, response.body, response.headers, status, fetched=fetched
+            )
+        if context.get("rendered"):
+            facts.rendered, facts.scripted = True, None
         facts.warc_record = where
         result.extracted += 1
     else:
         facts = PageFacts(url=context["url"], final_url=context.get("final_url") or "")
+        facts.list_of = context.get("list_of")
         result.without_response += 1
     facts.url = context["url"]
     facts.final_url = context.get("final_url") or facts.final_url

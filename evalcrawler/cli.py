@@ -112,6 +112,13 @@ def site_options(func: Any) -> Any:
             help="Allow loopback/private addresses (refused by default).",
         ),
         click.option(
+            "--render",
+            type=click.Choice(["auto", "never", "always"]),
+            help="Fetch pages through a browser (Debian's chromium): auto = pages that scripts "
+            "fill and anti-bot challenges; never = none; always = every page.  "
+            "[default: auto]",
+        ),
+        click.option(
             "--warc-dir",
             type=click.Path(file_okay=False),
             help="Root folder of the evidence archives (default: EVALCRAWL_WARC_DIR, else "

@@ -65,6 +65,7 @@ class SiteConfig(BaseModel):
     url: str
     aliases: list[str] = Field(default_factory=list)
     region: str | None = Field(default=None, pattern=SLUG)  # for files that hold several regions
+    render: Literal["js"] | None = None  # every page through the browser (docs/rendering.md)
 
     @field_validator("url")
     @classmethod
@@ -195,6 +196,7 @@ class CrawlSettings:
     user_agent: str = USER_AGENT
     warc: bool = True  # keep raw responses as evidence
     warc_dir: str | None = None  # root of the evidence archives (see evalcrawler.archive)
+    render: str = "auto"  # auto | never | always: pages through a browser (docs/rendering.md)
 
     @classmethod
     def from_env(cls, **overrides: object) -> CrawlSettings:
@@ -225,5 +227,7 @@ class CrawlSettings:
             raise ConfigError("the page timeout must be more than 0 and at most 600 seconds")
         if not 0 <= self.probe_count <= 100:
             raise ConfigError("the probe count must be from 0 to 100")
+        if self.render not in ("auto", "never", "always"):
+            raise ConfigError("--render must be auto, never or always")
         if not 0 < self.probe_timeout <= 120:
             raise ConfigError("the probe timeout must be more than 0 and at most 120 seconds")

@@ -28,6 +28,7 @@ from evalcrawler.config import CrawlSettings
 from evalcrawler.db import make_engine, session_scope, store
 from evalcrawler.db.models import Run, Site
 from evalcrawler.errors import EXIT_INTERRUPTED, CrawlError, EvalcrawlError, InterruptedRun
+from evalcrawler.spiders.browser import render_settings
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,11 @@ def scrapy_settings(
             "EVALCRAWL_RESOLVER", "evalcrawler.spiders.middlewares.resolve_aaaa"
         ),
     }
+    # Rendering (docs/rendering.md): the browser's handler only when a page may need it.
+    render = render_settings(cs.render, cs.timeout)
+    handlers = render.pop("DOWNLOAD_HANDLERS", {})
+    settings["DOWNLOAD_HANDLERS"].update(handlers)
+    settings.update(render)
     return settings
 
 

@@ -147,6 +147,13 @@ class PageFacts:
     via_nav: bool = False  # that link was a navigation link
     fetched_at: datetime | None = None
     warc_record: str | None = None  # "<file>#<offset>" of the response in the evidence archive
+    # Pages that scripts fill or firewalls guard (docs/rendering.md).
+    embedded: list[str] = field(default_factory=list)  # script-embedded list forms read
+    endpoints: list[str] = field(default_factory=list)  # JSON list endpoints the page names
+    list_of: str | None = None  # this answer is a list endpoint's, read for that page's list
+    scripted: str | None = None  # why scripts fill the page's main content (unrendered)
+    challenge: str | None = None  # the anti-bot challenge the answer was
+    rendered: bool = False  # the facts are of the DOM a browser rendered
 
     def to_json(self) -> dict[str, Any]:
         return _to_jsonable(dataclasses.asdict(self))
@@ -222,7 +229,7 @@ class SiteFacts:
     name_zh: str = ""
     name: str = ""
     region_id: str = ""
-    status: str = "measured"  # "measured" | "partial" | "unreachable"
+    status: str = "measured"  # "measured" | "partial" | "blocked" | "unreachable"
     reason: str | None = None
     crawl_date: date | None = None
     pages: list[PageFacts] = field(default_factory=list)

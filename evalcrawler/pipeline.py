@@ -51,6 +51,7 @@ class Outcome:
     files: list[Path] = field(default_factory=list)
     sites: int = 0
     unreachable: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # answers stayed an anti-bot challenge
     partial: list[str] = field(default_factory=list)
     exit_code: int = EXIT_OK
     message: str = ""
@@ -157,6 +158,12 @@ def run(
     rubric = load_rubric(rubric_spec)
     db_url = db_url or default_url()
     crawl = crawl_settings_for(region, rubric, **flags)
+    if crawl.render == "always":
+        from evalcrawler.spiders.browser import browser_problem
+
+        problem = browser_problem()
+        if problem:
+            raise ConfigError(f"--render always needs a browser: {problem}; or use --render auto")
     if out is not None:
         check_out_dir(Path(out))  # before hours of crawling, not after
     if workers:
@@ -306,8 +313,9 @@ def summarise(
             run_id=run_id, rubric_id=rubric_id, out_dir=out, files=files, sites=len(sites)
         )
         outcome.unreachable = [s.site_id for s in sites if s.status in (None, "unreachable")]
+        outcome.blocked = [s.site_id for s in sites if s.status == "blocked"]
         outcome.partial = [s.site_id for s in sites if s.status == "partial"]
-    n_bad = len(outcome.unreachable) + len(outcome.partial)
+    n_bad = len(outcome.unreachable) + len(outcome.blocked) + len(outcome.partial)
     if outcome.unreachable and len(outcome.unreachable) == outcome.sites:
         outcome.exit_code = EXIT_UNMEASURED
         outcome.message = (
@@ -319,6 +327,8 @@ def summarise(
         parts = []
         if outcome.unreachable:
             parts.append(f"unreachable: {', '.join(outcome.unreachable)}")
+        if outcome.blocked:
+            parts.append(f"blocked by an anti-bot challenge: {', '.join(outcome.blocked)}")
         if outcome.partial:
             parts.append(f"partly measured: {', '.join(outcome.partial)}")
         outcome.message = (

@@ -45,6 +45,7 @@ LEVELS: tuple[str, ...] = ("municipal", "district", "county", "county_city")
 """Administrative levels of DESIGN.md's region registry, from the top down."""
 
 UNREACHABLE = "unreachable"
+BLOCKED = "blocked"  # answers stayed an anti-bot challenge: never scored, like unreachable
 
 # Suffixes dropped from a site's Chinese name for short labels in charts and headings:
 # 太原市人民政府 → 太原市. The full name stays in every table.
@@ -134,7 +135,7 @@ class SiteReport:
     level: str
     url: str
     region_id: str
-    status: str  # measured | partial | unreachable
+    status: str  # measured | partial | blocked | unreachable
     reason: str | None = None
     rank: int | None = None
     total: float | None = None
@@ -590,7 +591,8 @@ def all_metrics(site: SiteReport) -> list[tuple[str, Measurement]]:
     for metric in METRICS:
         found = site.measurements.get(metric)
         if found is None:
-            reason = site.reason if site.status == UNREACHABLE and site.reason else "not recorded"
+            unmeasured = site.status in (UNREACHABLE, BLOCKED)
+            reason = site.reason if unmeasured and site.reason else "not recorded"
             found = Measurement(value=None, reason=reason)
         out.append((metric, found))
     return out

@@ -10,6 +10,7 @@ spreadsheet would read as a formula are neutralised with a leading apostrophe.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
@@ -93,8 +94,7 @@ def write_reports(
     renders: list[tuple[str, Callable[[], bytes]]] = []
     if "csv" in formats:
         for name in CSV_FILES:
-            table = tables[name.removesuffix(".csv")]
-            renders.append((name, lambda table=table: render_csv(table)))
+            renders.append((name, functools.partial(render_csv, tables[name.removesuffix(".csv")])))
     if "html" in formats:
         renders.append(("report.html", lambda: render_html(data, tables, generated_at).encode()))
     if "xlsx" in formats:

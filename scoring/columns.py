@@ -30,6 +30,21 @@ class Column:
     result: ColumnResult
 
 
+def endpoint_items(ctx: MetricContext) -> dict[int, list[DatedItem]]:
+    """The dated items of list endpoints' answers, by the index of the page whose list they
+    are (``PageFacts.list_of``): a page that loads its list from a JSON endpoint shows those
+    items (docs/metrics.md, "List endpoint")."""
+    out: dict[int, list[DatedItem]] = {}
+    for answer in ctx.facts.pages:
+        if not answer.list_of or not 200 <= answer.status < 300:
+            continue
+        key = ctx.key(answer.list_of)
+        i = ctx.page_index.get(key) if key is not None else None
+        if i is not None:
+            out.setdefault(i, []).extend(item for item in answer.items if item.date is not None)
+    return out
+
+
 def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     """Column pages with their folded continuations, and the set of all list pages.
 
@@ -42,10 +57,12 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     that no column reaches (their first page was not fetched) are left out.
 
     A list page with ≥ 3 dated links that no fetched page links to at all (a start URL, a
-    sitemap entry) is a column: it was not reached "only through pager links".
+    sitemap entry) is a column: it was not reached "only through pager links". The items of a
+    page's list endpoint count as the page's own.
     """
     pages = ctx.site_pages
     incoming = ctx.incoming
+    loaded = endpoint_items(ctx)
     roots: list[int] = []
     pager_only: set[int] = set()
     for i, page in enumerate(pages):
@@ -54,7 +71,7 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
         links = incoming.get(i, [])
         if links and all(link.pager for _, link in links):
             pager_only.add(i)
-        elif page_verdict(page, ctx.thresholds).kind == COLUMN:
+        elif page_verdict(page, ctx.thresholds, more_items=len(loaded.get(i, []))).kind == COLUMN:
             roots.append(i)
     owner: dict[int, int] = {r: r for r in roots}
     queue = deque(roots)
@@ -72,16 +89,18 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     for i, root in owner.items():
         if i != root:
             members[root].append(i)
-    columns = [_column(ctx, r, members[r]) for r in roots]
+    columns = [_column(ctx, r, members[r], loaded) for r in roots]
     return columns, set(owner)
 
 
-def _column(ctx: MetricContext, root: int, members: list[int]) -> Column:
+def _column(
+    ctx: MetricContext, root: int, members: list[int], loaded: dict[int, list[DatedItem]]
+) -> Column:
     items: list[DatedItem] = []
     seen: set[Any] = set()
     for i in members:
         page = ctx.site_pages[i]
-        for item in dated(page):
+        for item in [*dated(page), *loaded.get(i, [])]:
             # The same article listed twice (a pinned item, a page fetched under two URLs)
             # is one item of the column.
             key = ctx.abs_key(item.url, page.final_url or page.url)

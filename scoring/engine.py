@@ -19,8 +19,8 @@ How the numbers are made (see also ``docs/rubrics.md``):
   A vetoed site keeps its category scores; its total is capped at ``verdict.veto_cap``. A
   total under ``verdict.pass_mark`` flags the site as failed too (``veto`` true, with the
   reason), without changing the total.
-* Unreachable sites get no total and no rank; measured and partial sites are ranked by total,
-  ties sharing a rank (1, 2, 2, 4).
+* Unreachable and blocked sites get no total, no veto and no rank; measured and partial sites
+  are ranked by total, ties sharing a rank (1, 2, 2, 4).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from evalcrawler.errors import ConfigError
 from evalcrawler.facts import SiteFacts
 from evalcrawler.scoring.detect_context import DetectContext
 from evalcrawler.scoring.detectors import Detection, as_number, truthy
-from evalcrawler.scoring.results import IndicatorResult, SiteMetrics, SiteResult
+from evalcrawler.scoring.results import UNMEASURED, IndicatorResult, SiteMetrics, SiteResult
 from evalcrawler.scoring.rubric import Condition, Indicator, Rubric, Veto
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,8 @@ def score_site(
     """Score one site whose metrics are already computed (no ranking)."""
     manual = manual or {}
     applicable = rubric.applicable(facts.level)
-    if facts.status == "unreachable":
-        why = f"site unreachable: {facts.reason or 'no reason given'}"
+    if facts.status in UNMEASURED:
+        why = f"site {facts.status}: {facts.reason or 'no reason given'}"
         return SiteResult(
             site_id=facts.site_id,
             level=facts.level,

@@ -19,7 +19,13 @@ from evalcrawler.facts import Link, LinkCheck, PageFacts, Probe, SiteFacts, cale
 from evalcrawler.scoring.columns import Column, find_blank_columns, scan_columns
 from evalcrawler.scoring.letters import Letter, site_letters
 from evalcrawler.scoring.metrics import metric_spec
-from evalcrawler.scoring.results import BrokenLink, Measurement, ThreadResult, Thresholds
+from evalcrawler.scoring.results import (
+    UNMEASURED,
+    BrokenLink,
+    Measurement,
+    ThreadResult,
+    Thresholds,
+)
 from evalcrawler.urls import host_of, internal_key
 
 MAX_LINKED_FROM = 20  # pages kept as evidence for each broken link target
@@ -55,7 +61,7 @@ class MetricContext:
         spec = metric_spec(name)
         if spec.needs_pages and self.unreachable:
             result = Measurement(
-                None, f"site unreachable: {self.facts.reason or 'no reason given'}"
+                None, f"site {self.facts.status}: {self.facts.reason or 'no reason given'}"
             )
         else:
             try:
@@ -72,7 +78,8 @@ class MetricContext:
 
     @property
     def unreachable(self) -> bool:
-        return self.facts.status == "unreachable"
+        """Nothing of the site could be measured: unreachable, or blocked by a challenge."""
+        return self.facts.status in UNMEASURED
 
     def age(self, day: date) -> int:
         """Whole days from ``day`` to the as-of date."""

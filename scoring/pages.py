@@ -32,14 +32,18 @@ def dated(page: PageFacts) -> list[DatedItem]:
     return [item for item in page.items if item.date is not None]
 
 
-def page_verdict(page: PageFacts, thresholds: Thresholds) -> PageVerdict:
+def page_verdict(page: PageFacts, thresholds: Thresholds, more_items: int = 0) -> PageVerdict:
     """Column, blank column or other, for a 2xx page that is not the home page, judged as if
-    it was reached through a navigation link (the site part of the rules is the caller's)."""
+    it was reached through a navigation link (the site part of the rules is the caller's).
+
+    ``more_items``: dated items the page's list shows from elsewhere (a list endpoint's answer,
+    docs/metrics.md "List endpoint")."""
     items = dated(page)
     if page.publish_date is not None:
         return PageVerdict(OTHER, f"the page has a publish date of its own ({page.publish_date})")
-    if len(items) >= thresholds.min_column_items:
-        return PageVerdict(COLUMN, f"its main list holds {len(items)} dated links")
+    if len(items) + more_items >= thresholds.min_column_items:
+        loaded = f" (and {more_items} from its list endpoint)" if more_items else ""
+        return PageVerdict(COLUMN, f"its main list holds {len(items)} dated links{loaded}")
     reason = blank_reason(page, thresholds)
     if reason is not None:
         return PageVerdict(BLANK, reason)
@@ -56,6 +60,9 @@ def blank_reason(page: PageFacts, thresholds: Thresholds) -> str | None:
     """Why the page shows as a blank column (no item, and an empty-state phrase or an empty list
     container where its list should be), or ``None`` when it does not."""
     if page.items or page.dated_links:
+        return None
+    if page.endpoints or page.scripted:
+        # Its list is loaded by a script: not measured without it, never called blank.
         return None
     phrases = [p for p in thresholds.empty_phrases if p]
     # Only the phrase the extractor found where the list should be counts, not any occurrence

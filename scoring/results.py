@@ -163,14 +163,18 @@ class IndicatorResult:
     note: str | None = None
 
 
+UNMEASURED = ("unreachable", "blocked")
+"""Site statuses that are never scored, vetoed or ranked (docs/metrics.md, "Site status")."""
+
+
 @dataclass
 class SiteResult:
     """The score of one site under one rubric."""
 
     site_id: str
     level: str
-    status: str  # measured | partial | unreachable
-    total: float | None  # 0–100; None for an unreachable site
+    status: str  # measured | partial | blocked | unreachable
+    total: float | None  # 0–100; None for an unreachable or blocked site
     categories: dict[str, float | None]  # category → 0–100 (earned share of its points × 100)
     veto: bool = False
     veto_reasons: list[str] = field(default_factory=list)

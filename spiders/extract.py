@@ -75,6 +75,8 @@ from lxml import etree
 from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Link, PageFacts
 from evalcrawler.spiders import dates
 from evalcrawler.spiders.boards import extract_threads
+from evalcrawler.spiders.challenge import challenge
+from evalcrawler.spiders.embedded import expand_scripts, needs_browser
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
 from evalcrawler.spiders.hrefs import absolute_url
@@ -429,6 +431,7 @@ def _extract(
     text, encoding, source = decode_html(body, raw_type)
     facts.encoding, facts.encoding_source = encoding, source
     root = _parse(text, facts.limits)
+    scripts = expand_scripts(root, url)  # lists and pagers scripts hold, read as shown
     w = walk_tree(root)
 
     facts.title = w.title or ""
@@ -545,4 +548,9 @@ def _extract(
         if found is not None and found not in {it.date for it in resolved}:
             publish, source_name = found, "htmldate"
     facts.publish_date, facts.publish_date_source = publish, source_name
+    facts.embedded, facts.endpoints = scripts.forms, scripts.endpoints
+    facts.scripted = needs_browser(
+        scripts, facts.text, len(main), facts.list_container, len(facts.links)
+    )
+    facts.challenge = challenge(status, body, facts.text)  # an anti-bot test, not the page
     return facts

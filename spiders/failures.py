@@ -97,6 +97,10 @@ class FailureMixin:
         state = self.sites.get(cast(int, meta.get("ec_site")))
         if state is None:
             return
+        if meta.get("playwright") and not failure.check(IgnoreRequest):
+            # The browser failed on a page of a rendered site: fetched plainly instead.
+            yield from cast(Any, self).on_render_error(failure)
+            return
         state.outstanding -= 1
         reason = describe_failure(failure, self._maxsize)
         kind = meta.get("ec_kind")
@@ -157,6 +161,7 @@ class FailureMixin:
                             via_text=meta.get("ec_via"),
                             via_nav=bool(meta.get("ec_via_nav")),
                             fetched_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                            list_of=meta.get("ec_list_of"),
                         ),
                     },
                 )

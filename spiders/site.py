@@ -40,12 +40,14 @@ from scrapy.utils.misc import load_object
 
 from evalcrawler.facts import SEARCH_QUERY, LinkCheck, PageFacts
 from evalcrawler.limits import SITE_TIMEOUT
+from evalcrawler.spiders.endpoints import read_endpoint
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.extractpool import ExtractPool, is_cut
 from evalcrawler.spiders.failures import SIZE_LIMIT_REASON, FailureMixin, failure_kind
 from evalcrawler.spiders.guard import SCHEMES
 from evalcrawler.spiders.probing import ProbesMixin
-from evalcrawler.spiders.signals import item_found
+from evalcrawler.spiders.rendering import RenderingMixin
+from evalcrawler.spiders.signals import item_found, site_finished
 from evalcrawler.spiders.state import (
     CrawlLimits,
     SiteState,
@@ -63,7 +65,7 @@ CHECK_PRIORITY = -10_000
 SECTION_TEXT_MAX = 16  # section names are short; longer anchor texts are titles of articles
 
 
-class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
+class SiteSpider(ProbesMixin, FailureMixin, RenderingMixin, scrapy.Spider):
     """Crawl all sites of one run (see the module docstring)."""
 
     name = "evalcrawl"
@@ -103,6 +105,7 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                 hosts=frozenset(site["hosts"]),
                 candidates=home_candidates(site["url"], site.get("aliases", [])),
             )
+            state.render = site.get("render") or "auto"  # settled by from_crawler
             self.sites[state.pk] = state
         self._resolver: Any = None
         self._maxsize = 0  # DOWNLOAD_MAXSIZE, set by from_crawler
@@ -119,6 +122,10 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
         )
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        spider._setup_rendering(crawler.settings)
+        for state in spider.sites.values():
+            js = "js" if state.render == "js" else None
+            state.render = spider.site_render_mode({"render": js})
         return spider
 
     @property
@@ -207,6 +214,14 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             "cookiejar": state.pk,  # one capped jar per site: no site fills another's
         }
         meta.update(extra)
+        if (
+            kind == "page"
+            and state.render == "always"
+            and self.browser
+            and not (meta.get("ec_list_of") or meta.get("ec_render_failed"))
+        ):
+            meta.update(self.render_meta(state, "every page is rendered (always, or render: js)"))
+            meta.pop("ec_counted", None)  # counted when it is downloaded, as any page
         return meta
 
     def _home_request(self, state: SiteState) -> Request:
@@ -383,7 +398,8 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
 
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         state = self.sites[response.meta["ec_site"]]
-        nxt = self._redirect(response)
+        # The browser follows a rendered page's redirects itself (each hop is guarded).
+        nxt = None if response.meta.get("ec_render") else self._redirect(response)
         if nxt is not None:
             yield nxt
             return
@@ -391,29 +407,47 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
-        facts = await self._extract(response, headers)
-        for out in self._record_page(state, response, facts):
+        list_of = response.meta.get("ec_list_of")  # a list endpoint's answer, for that page
+        status, body = response.status, response.body
+        if response.meta.get("ec_render"):
+            status, body, headers = self.rendered_input(response)
+        if list_of:
+            facts = read_endpoint(
+                response.url, body, headers, status, list_of=list_of, fetched=self.fetched
+            )
+        else:
+            facts = await self._extract(response.url, body, headers, status)
+        again = self.render_again(state, response, facts)
+        if again is not None:
+            yield again  # the page is fetched again through the browser: still in flight
+            return
+        for out in self._record_page(state, response, facts, status):
             yield out
         for out in self._settle(state):
             yield out
 
-    async def _extract(self, response: Response, headers: dict[str, str]) -> PageFacts:
+    async def _extract(
+        self, url: str, body: bytes, headers: dict[str, str], status: int
+    ) -> PageFacts:
         """The page's facts, from the extraction pool (off the reactor thread, time-limited)."""
         if self._extract_pool is None:  # a spider made without a crawler
-            return extract_page(
-                response.url, response.body, headers, response.status, fetched=self.fetched
-            )
-        return await self._extract_pool.extract(
-            response.url, response.body, headers, response.status, self.fetched
-        )
+            return extract_page(url, body, headers, status, fetched=self.fetched)
+        return await self._extract_pool.extract(url, body, headers, status, self.fetched)
 
-    def _record_page(self, state: SiteState, response: Response, facts: PageFacts) -> Iterator[Any]:
+    def _record_page(
+        self, state: SiteState, response: Response, facts: PageFacts, status: int
+    ) -> Iterator[Any]:
         meta = response.meta
         is_home = bool(meta.get("ec_home"))
         orig = meta.get("ec_orig", response.url)
+        list_of = meta.get("ec_list_of")
         state.outstanding -= 1
         cut = is_cut(facts)  # not read: the extraction's time limit, a dead worker
-        if not facts.is_html and 200 <= response.status < 300 and not is_home and not cut:
+        if meta.get("ec_render"):
+            facts.rendered, facts.scripted = True, None
+        elif facts.scripted and not facts.challenge and 200 <= status < 300 and not is_home:
+            state.scripted.append(orig)  # "needs rendering" (spiders/state.py)
+        if not facts.is_html and 200 <= status < 300 and not (is_home or list_of) and not cut:
             # Not a page after all (a PDF behind an .html-looking URL ...): keep it as a check.
             state.not_a_page(meta)
             yield self._check_item(state, orig, response, "GET")
@@ -431,13 +465,17 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         facts.warc_record = meta.get("ec_warc")  # the response record in the evidence archive
         if meta.get("ec_redirect_error"):
             facts.error = meta["ec_redirect_error"]
-        ok = 200 <= response.status < 300 and facts.is_html
-        if not ok:
+        ok = 200 <= status < 300 and facts.is_html and not facts.challenge
+        if is_home and not state.home_done and ok and facts.scripted and not facts.items:
+            ok = False  # a home page that only scripts fill: not measured without a browser
+        if not ok and not list_of:
             state.not_a_page(meta)
             yield from self._promote(state)
         if is_home and not state.home_done:
             if not ok:
-                state.home_errors.append(home_problem(orig, response.status, facts))
+                state.challenged_home = state.challenged_home or bool(facts.challenge)
+                rendering = self._rendering_note(state, facts, meta)
+                state.home_errors.append(home_problem(orig, status, facts, rendering))
                 yield self._item(state, {"type": "page", "facts": facts})
                 yield from self._next_home_candidate(state)
                 return
@@ -447,11 +485,14 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
         state.page_responses += 1
         if cut:
             state.extract_cut.append((orig, facts.error or ""))
-        if response.status >= 500 or response.status == 429:
+        if facts.challenge:
             state.page_failures += 1
-            state.failure_kinds[failure_kind(response.status, None)] += 1
+            state.failure_kinds[f"challenge (HTTP {status})"] += 1
+        elif status >= 500 or status == 429:
+            state.page_failures += 1
+            state.failure_kinds[failure_kind(status, None)] += 1
         yield self._item(state, {"type": "page", "facts": facts})
-        if not ok:
+        if not (ok or (list_of and 200 <= status < 300)):
             return
         state.traps.saw_page(orig, meta.get("ec_referer"), facts.text)
         if response.url != orig:
@@ -486,6 +527,10 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                 )
                 if req is not None:
                     yield req
+        for endpoint in facts.endpoints:
+            req = self._endpoint_request(state, endpoint, orig, response.url, depth)
+            if req is not None:
+                yield req
 
     def _next_home_candidate(self, state: SiteState) -> Iterator[Any]:
         state.candidate_index += 1
@@ -563,6 +608,8 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                     yield req
             return
         state.finished = True
+        if self.browser:  # the site's browser context is closed
+            self.crawler.signals.send_catch_log(signal=site_finished, site_pk=state.pk)
         status, reason = verdict(state, self.limits)
         yield self._item(
             state, {"type": "site", "status": status, "reason": reason, "home_url": state.home_url}

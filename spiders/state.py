@@ -3,8 +3,9 @@
 :class:`SiteState` is the per-site record the spider, the budget middleware and the item
 pipeline share: budgets used, requests in flight, what failed and why, what was cut.
 :func:`verdict` turns it into the site's status and reason, by the rules of docs/metrics.md,
-"Site status": ``unreachable`` when the home page could not be had, ``partial`` when part of
-the site could not be fetched, else ``measured`` (with notes that take nothing away).
+"Site status": ``unreachable`` when the home page could not be had, ``blocked`` when its
+answers stayed an anti-bot challenge, ``partial`` when part of the site could not be fetched,
+else ``measured`` (with notes that take nothing away).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class SiteState:
     url: str
     hosts: frozenset[str]
     candidates: list[str]
+    render: str = "never"  # auto | never | always (spiders/rendering.py)
     pages_started: int = 0
     checks_started: int = 0
     seen: set[str] = field(default_factory=set)
@@ -55,6 +57,10 @@ class SiteState:
     traps: TrapGuard = field(default_factory=TrapGuard)
     cut_short: list[str] = field(default_factory=list)
     refused_redirects: list[tuple[str, str]] = field(default_factory=list)  # (url, scheme)
+    challenged_home: bool = False  # a home page candidate answered an anti-bot challenge
+    scripted: list[str] = field(default_factory=list)  # pages scripts fill, not rendered
+    renders: int = 0  # pages fetched again through the browser
+    render_failures: list[str] = field(default_factory=list)  # why a rendering failed
     finished: bool = False
     # Page requests turned into checks for want of page budget, best first: one is fetched as
     # a page whenever a page request ends without a page (SiteSpider._promote).
@@ -97,6 +103,10 @@ def verdict(state: SiteState, limits: CrawlLimits) -> tuple[str, str | None]:
         first = state.home_errors[0] if state.home_errors else "the home page did not answer"
         others = len(state.home_errors) - 1
         more = f" (and {others} other address{'es' if others > 1 else ''} tried)" if others else ""
+        if state.challenged_home:
+            # The site answers, but only with a firewall's test: never judged as unreachable.
+            challenged = next((e for e in state.home_errors if CHALLENGE_MARK in e), first)
+            return "blocked", challenged + more
         return "unreachable", first + more
     partial: list[str] = []
     if state.page_responses and state.page_failures / state.page_responses >= (
@@ -153,6 +163,18 @@ def verdict(state: SiteState, limits: CrawlLimits) -> tuple[str, str | None]:
                 else ""
             )
         )
+    if state.scripted:
+        n = len(state.scripted)
+        paths = ", ".join(sorted(urlsplit(u).path or "/" for u in state.scripted)[:3])
+        what = f"{n} pages that scripts fill were" if n > 1 else "1 page that scripts fill was"
+        notes.append(
+            f"needs rendering: {what} not rendered, so what they list is not measured "
+            f"({paths}{', …' if n > 3 else ''})"
+        )
+    if state.render_failures:
+        notes.append(
+            f"rendering failed {len(state.render_failures)} × ({state.render_failures[0]})"
+        )
     if state.links_not_queued:
         notes.append(
             f"{state.links_not_queued:,} further links were counted, not queued: the page "
@@ -164,8 +186,17 @@ def verdict(state: SiteState, limits: CrawlLimits) -> tuple[str, str | None]:
     return "measured", "; ".join(notes) or None
 
 
-def home_problem(url: str, status: int, facts: PageFacts) -> str:
-    """Why a home page that answered is not a usable home page."""
+CHALLENGE_MARK = "an anti-bot challenge"
+
+
+def home_problem(url: str, status: int, facts: PageFacts, rendering: str = "") -> str:
+    """Why a home page that answered is not a usable home page. ``rendering``: what the
+    browser did (or why there was none), for challenges and pages that scripts fill."""
+    after = f"; {rendering}" if rendering else ""
+    if facts.challenge:
+        return f"{url} answered {CHALLENGE_MARK}: {facts.challenge}{after}"
+    if facts.scripted and 200 <= status < 300:
+        return f"{url} is filled by scripts ({facts.scripted}){after}"
     if facts.error:  # a redirect that was not followed: a loop, too many hops
         return f"{url}: {facts.error}"
     if 200 <= status < 300:

@@ -215,6 +215,21 @@ def page_record(context: dict[str, Any], refers_to: str | None) -> ArcWarcRecord
     )
 
 
+def conversion_record(url: str, html: bytes, refers_to: str | None) -> ArcWarcRecord:
+    """A ``conversion`` record: the DOM a browser rendered from the answer ``refers_to``."""
+    warc = {"WARC-Date": _now_iso()}
+    if refers_to:
+        warc["WARC-Refers-To"] = refers_to
+    return RecordBuilder(WARC_VERSION).create_warc_record(
+        url,
+        "conversion",
+        payload=io.BytesIO(html),
+        length=len(html),
+        warc_content_type="text/html; charset=utf-8",
+        warc_headers_dict=warc,
+    )
+
+
 def _now_iso() -> str:
     return datetime_to_iso_date(datetime.now(timezone.utc).replace(tzinfo=None), use_micros=True)
 
@@ -371,10 +386,20 @@ class WarcMiddleware:
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor, threads
 
-        exchange = capture(request, response)
+        if request.meta.get("ec_render"):
+            # A page the browser rendered: its raw answers were archived as the browser
+            # fetched them; the DOM is archived as a conversion of the document's answer.
+            text = response.text if hasattr(response, "text") else ""
+            record = conversion_record(
+                response.url, text.encode("utf-8"), request.meta.get("ec_render_source")
+            )
+            write: Any = self._write_records
+            job: Any = [record]
+        else:
+            write, job = self._write_exchange, capture(request, response)
         try:
             where, record_id = await maybe_deferred_to_future(
-                threads.deferToThreadPool(reactor, self.pool, self._write_exchange, exchange)
+                threads.deferToThreadPool(reactor, self.pool, write, job)
             )
         except Exception as exc:  # any write failure stops the crawl below
             self._fail(exc)
@@ -382,6 +407,10 @@ class WarcMiddleware:
         request.meta[META_LOCATION] = where
         request.meta[META_RECORD_ID] = record_id
         return response
+
+    def _write_records(self, records: list[ArcWarcRecord]) -> tuple[str, str]:
+        where = self.files.append(records)[0]
+        return where, records[0].rec_headers.get_header("WARC-Record-ID")
 
     def _write_exchange(self, exchange: Exchange) -> tuple[str, str]:
         response, request = exchange_records(exchange)
@@ -416,6 +445,8 @@ class WarcMiddleware:
             "elapsed_ms": facts.elapsed_ms,
             "fetched_at": facts.fetched_at.isoformat() if facts.fetched_at else None,
             "response": facts.warc_record,
+            "list_of": facts.list_of,  # a list endpoint's answer is read as that page's list
+            "rendered": facts.rendered,  # "response" is then the DOM's conversion record
         }
         d = threads.deferToThreadPool(
             reactor,
@@ -476,6 +507,12 @@ def read_response(
     """The response record at ``where``, with the body Scrapy's HttpCompressionMiddleware
     would have handed to the spider (raises ``IgnoreRequest`` where Scrapy would have)."""
     record, payload = read_record(folder, where)
+    if record.rec_type == "conversion":  # a rendered DOM (its status is the page context's)
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        headers = {"content-type": "text/html; charset=utf-8"}
+        return ArchivedResponse(
+            url, 0, headers, payload, record.rec_headers.get_header("WARC-Date")
+        )
     if record.rec_type != "response" or record.http_headers is None:
         raise ValueError(f"{where} is a {record.rec_type} record, not a response")
     url = record.rec_headers.get_header("WARC-Target-URI")

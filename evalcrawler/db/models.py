@@ -123,7 +123,7 @@ class Site(Base):
     aliases: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # crawl progress: pending → crawling → done
     crawl_state: Mapped[str] = mapped_column(String(20), default="pending")
-    # measured | partial | unreachable (set when the crawl of the site is done)
+    # measured | partial | blocked | unreachable (set when the crawl of the site is done)
     status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reason: Mapped[str | None] = mapped_column(SafeText, nullable=True)
     home_url: Mapped[str | None] = mapped_column(SafeText, nullable=True)  # the URL that answered

@@ -205,6 +205,12 @@ def release_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
 def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
     """What the spider needs to know of each site not yet done."""
     specs = []
+    # The region file's per-site choices, from the run's snapshot of it (render: js).
+    render = {
+        str(s.get("id")): s.get("render")
+        for s in (run.region or {}).get("sites", [])
+        if isinstance(s, dict)
+    }
     for site in session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)):
         if site.crawl_state == "done":
             continue
@@ -215,6 +221,7 @@ def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
                 "url": site.url,
                 "aliases": list(site.aliases or []),
                 "hosts": sorted(site_hosts(site.url, site.aliases or [])),
+                "render": render.get(site.site_id),
             }
         )
     return specs
