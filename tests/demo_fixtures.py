@@ -38,6 +38,10 @@ def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
     folder = tmp_path_factory.mktemp("demo-crawl")
     region_file = write_demo_region(folder, free_port(18700))
     db_url = session_database(folder / "demo.db")
-    outcome = pipeline.run(str(region_file), db_url=db_url, out=folder / "out")
+    # Its own evidence folder: another demo run of the session (run 1 of another database)
+    # would otherwise make this one demo-2026-run1-2, and the golden files name it.
+    outcome = pipeline.run(
+        str(region_file), db_url=db_url, out=folder / "out", warc_dir=str(folder / "warc")
+    )
     assert outcome.exit_code == 0, outcome.message
     return DemoCrawl(region_file, db_url, outcome.run_id, folder / "out")
