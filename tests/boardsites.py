@@ -24,8 +24,9 @@ Boards:
   its value (the crawler's XPaths name only the value spans, so where the label sits is built,
   not known). This is the board of issue 11: about 900 letters of the year, states 办理完毕 and
   正在办理, one letter 办理完毕 with an empty 处理时间.
-* :func:`minmore_pages` — the 局长信箱 templates of wangxiaomo/MinMoreCMS, a CMS for government
-  bureaus: the list ``MinMore/Template/L2_Flat/DirectorMail/Index/index.php`` @
+* :func:`minmore_list_page`, :func:`minmore_detail_page` — the 局长信箱 templates of
+  wangxiaomo/MinMoreCMS, a CMS for government bureaus: the list
+  ``MinMore/Template/L2_Flat/DirectorMail/Index/index.php`` @
   ``ccf801fb758319345cd8e0385db3f3365acd47ae`` (a table, header 来信主题 | 状态 | 时间 | 受理单位,
   state 已回复 when the letter has a reply, else 未回复) and the letter
   ``MinMore/Template/Default/DirectorMail/Membermail/mail.php`` @
@@ -33,8 +34,9 @@ Boards:
   来信内容:, 办理时间: — ``暂无`` while unanswered — and 处理情况:, which holds the reply's text).
   Labels, cells and date formats are the templates' own (including the detail's 12-hour
   ``h:i:s``); the page shell around them is built.
-* :func:`tongchuan_pages` — 铜川市人民政府's boards (www.tongchuan.gov.cn ``news_list.rt``), from
-  ``WaiBaoSpider/spiders/tongchuan.py`` of the same commit: a list ``table.shouli_tab`` whose
+* :func:`tongchuan_list_page`, :func:`tongchuan_detail_page` — 铜川市人民政府's boards
+  (www.tongchuan.gov.cn ``news_list.rt``), from ``WaiBaoSpider/spiders/tongchuan.py`` of the
+  same commit: a list ``table.shouli_tab`` whose
   rows after the first hold 受理编号, the title link, 受理时间, 办理部门 and the state in a
   ``<span>``; a detail ``div.yisq`` with two tables of label and value cells (姓名, 来信时间,
   是否公开, 信件主题, 信件内容; 受理时间, 办理时间, 办理部门, 办理状态, 办理情况). Labels are the
