@@ -113,8 +113,18 @@ def _title_link(el: Any, base: str) -> tuple[str, str | None]:
     return best_text, best_url
 
 
-def _has_link(el: Any) -> bool:
-    return any(a.get("href") for a in islice(el.iter("a"), _ROW_LINKS_READ))
+def _link_holders(tree: Any) -> set[Any]:
+    """Every element that holds a link (``<a href>``), found in one pass: asking each candidate
+    row would read a big block again for every cell in it."""
+    holders: set[Any] = set()
+    for a in tree.iter("a"):
+        if not a.get("href"):
+            continue
+        node = a
+        while node is not None and node not in holders:
+            holders.add(node)
+            node = node.getparent()
+    return holders
 
 
 def _board_page(tree: Any) -> bool:
@@ -252,7 +262,9 @@ def _date_cells(row: Any, skip: Any, fetched: date) -> list[date]:
     return found
 
 
-def _state_rows(tree: Any, base: str, fetched: date, consumed: set[Any]) -> list[Thread]:
+def _state_rows(
+    tree: Any, base: str, fetched: date, consumed: set[Any], linked: set[Any]
+) -> list[Thread]:
     """Rows that show a title link, a state cell and one date cell (``ul#wszxList > li``:
     title, type, department, 办理完毕, 2019-11-14). Read on board pages only."""
     cells: list[tuple[Any, str]] = []
@@ -268,7 +280,7 @@ def _state_rows(tree: Any, base: str, fetched: date, consumed: set[Any]) -> list
     for cell, state in cells:
         row = cell.getparent()
         for _ in range(4):
-            if row is None or (row.tag in _ROW_TAGS and _has_link(row)):
+            if row is None or (row.tag in _ROW_TAGS and row in linked):
                 break
             row = row.getparent()
         if row is None or row.tag not in _ROW_TAGS or inside(row, consumed):
@@ -321,19 +333,24 @@ def _first_state(fields: list[Field]) -> str | None:
     return None
 
 
-def _row_of(el: Any) -> Any | None:
+def _row_of(el: Any, linked: set[Any]) -> Any | None:
     row = el
     for _ in range(6):
         if row is None:
             return None
-        if row.tag in _ROW_TAGS and _has_link(row):
+        if row.tag in _ROW_TAGS and row in linked:
             return row
         row = row.getparent()
     return None
 
 
 def _labelled_rows(
-    fields: list[Field], base: str, fetched: date, board_page: bool, consumed: set[Any]
+    fields: list[Field],
+    base: str,
+    fetched: date,
+    board_page: bool,
+    consumed: set[Any],
+    linked: set[Any],
 ) -> list[Thread]:
     """Rows that carry their own time labels: each dated asked label's nearest row-like
     ancestor that holds a link is one letter."""
@@ -341,7 +358,7 @@ def _labelled_rows(
     rows: dict[Any, None] = {}  # in document order
     for field in fields:
         if field.kind in kinds and _field_date(field, fetched) is not None:
-            row = _row_of(field.owner)
+            row = _row_of(field.owner, linked)
             if row is not None and not inside(row, consumed):
                 rows.setdefault(row)
     if len(rows) < 2:
@@ -458,11 +475,12 @@ def extract_threads(
         return []  # every letter shows an asked label or a state: most pages stop here
     board_page = _board_page(tree)
     consumed: set[Any] = set()
+    linked = _link_holders(tree)
     threads = _table_threads(tree, base, fetched, board_page, consumed)
     if board_page:
-        threads += _state_rows(tree, base, fetched, consumed)
+        threads += _state_rows(tree, base, fetched, consumed, linked)
     fields = read_fields(tree)
-    threads += _labelled_rows(fields, base, fetched, board_page, consumed)
+    threads += _labelled_rows(fields, base, fetched, board_page, consumed, linked)
     own = [f for f in fields if not inside(f.owner, consumed)]
     detail = _detail(tree, own, url, fetched, board_page)
     if detail is not None:
