@@ -173,6 +173,11 @@ def board_empty_fields(n: int) -> bytes:
     return _page(f"<h2>网上咨询</h2><div>{rows}</div>")
 
 
+def board_chained_labels(n: int) -> bytes:
+    # One text of labels one after another: each label's value ends where the next starts.
+    return _page(f"<h2>网上咨询</h2><p>留言时间：{_day(0)} " + "状态：已办结 " * n + "</p>")
+
+
 def comments(n: int) -> bytes:
     rows = "".join(f'<li><a href="/a/{i}.html">第{i}项</a><!-- 2013-->11-15</li>' for i in range(n))
     return _page(f'<ul class="list">{rows}</ul>')
@@ -232,6 +237,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "board-state-rows": board_state_rows,
     "board-state-block": board_state_block,
     "board-empty-fields": board_empty_fields,
+    "board-chained-labels": board_chained_labels,
     "comments": comments,
     "links": links,
     "labels": labels,

@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from evalcrawler.spiders.boardwords import ONE_LINE, label_at, next_label, starts_field
+from evalcrawler.spiders.boardwords import labels_in, starts_field
 
 TEXT_CAP = 4_000
 """Characters kept of a letter's text and of a reply's text."""
@@ -87,18 +87,10 @@ def _add(fields: list[Field], node: Any, in_tail: bool) -> None:
     text = node.tail if in_tail else node.text
     if not text or not text.strip(_GAP):
         return
-    found = label_at(text)
-    while found is not None:
-        kind, label, rest = found
-        # 留言时间：2014-01-01 回复时间：2014-01-02 in one text: a short value, then the next
-        # label after a space. Texts (the letter, the reply) run on: a label inside is prose.
-        following = next_label(rest) if kind in ONE_LINE else None
-        found = None
-        if following is not None:
-            next_kind, next_label_text, next_rest, from_label = following
-            rest = rest[: len(rest) - len(from_label)]
-            found = (next_kind, next_label_text, next_rest)
+    for kind, label, rest in labels_in(text):
         fields.append(Field(kind, label, node, in_tail, rest))
+        if len(fields) >= MAX_FIELDS:
+            return
 
 
 def text_of(el: Any, limit: int | None = None, sep: str = " ") -> str:

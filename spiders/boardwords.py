@@ -10,6 +10,7 @@ of answering or handling (回复, 答复, 处理, 办理 …) with 时间 or 日
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 
 def _timed(*verbs: str) -> tuple[str, ...]:
@@ -261,15 +262,22 @@ _VALUE_MAX = 40
 _NEXT_LABEL = re.compile(f"[\\s|｜/·]+({_alternation(tuple(_KIND_OF))})[\\s\xa0\u3000]*[:：]")
 
 
-def next_label(rest: str) -> tuple[str, str, str, str] | None:
-    """The next label in the text after a one-line value: ``(kind, label, its rest, where it
-    starts in rest as a suffix)`` — it must follow the value (at most 40 characters) after a
-    space or a bar and end with a colon. The fourth item is the text from the label on."""
-    m = _NEXT_LABEL.search(rest, 0, _VALUE_MAX + 40)
-    if m is None or m.start() > _VALUE_MAX:
-        return None
-    label = m.group(1)
-    return _KIND_OF[label], label, rest[m.end() :], rest[m.start() :]
+def labels_in(text: str) -> Iterator[tuple[str, str, str]]:
+    """The labels a text shows: ``(kind, label, rest)`` for the label it starts with, then for
+    each label that follows a one-line value (at most 40 characters) after a space or a bar
+    and ends with a colon (``留言时间：2014-01-01 回复时间：2014-01-02``); ``rest`` is the text
+    after the label up to the next one. A text value (the letter, the reply) runs on: a label
+    inside it is prose."""
+    m = LABEL_RE.match(text)
+    while m is not None:
+        label = m.group(1)
+        kind, start = _KIND_OF[label], m.end()
+        m = None
+        if kind in ONE_LINE:
+            m = _NEXT_LABEL.search(text, start, start + _VALUE_MAX + 40)
+            if m is not None and m.start() - start > _VALUE_MAX:
+                m = None
+        yield kind, label, text[start : m.start() if m is not None else len(text)]
 
 
 def starts_field(text: str) -> bool:
