@@ -144,6 +144,40 @@ def board_table(n: int) -> bytes:
     return _page(f"<table>{head}{rows}</table>")
 
 
+def board_state_rows(n: int) -> bytes:
+    rows = "".join(
+        f'<li><span><a href="/x/{i}.html">关于第{i}号问题的咨询</a></span><span>咨询</span>'
+        f"<span>市住建局</span><span>办理完毕</span><span>{_day(i)}</span></li>"
+        for i in range(n)
+    )
+    return _page(f'<h2>网上咨询</h2><ul id="wszxList">{rows}</ul>')
+
+
+def board_state_block(n: int) -> bytes:
+    # State cells in rows without links, one link for the whole block: each cell looks for
+    # its row among its ancestors.
+    rows = "".join(
+        f"<div><span>第{i}项</span><span>已办结</span><span>{_day(i)}</span></div>"
+        for i in range(n)
+    )
+    return _page(f"<h2>网上咨询</h2><div>{rows}<a href='/more.html'>更多</a></div>")
+
+
+def board_empty_fields(n: int) -> bytes:
+    # Labels whose value slot is empty: each value is looked for after its label.
+    rows = "".join(
+        "<div><span>咨询时间：</span></div><div><span>处理时间：</span><span></span></div>"
+        "<p>处理结果：</p>"
+        for _ in range(n)
+    )
+    return _page(f"<h2>网上咨询</h2><div>{rows}</div>")
+
+
+def board_chained_labels(n: int) -> bytes:
+    # One text of labels one after another: each label's value ends where the next starts.
+    return _page(f"<h2>网上咨询</h2><p>留言时间：{_day(0)} " + "状态：已办结 " * n + "</p>")
+
+
 def comments(n: int) -> bytes:
     rows = "".join(f'<li><a href="/a/{i}.html">第{i}项</a><!-- 2013-->11-15</li>' for i in range(n))
     return _page(f'<ul class="list">{rows}</ul>')
@@ -200,6 +234,10 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "board-rows": board_rows,
     "board-labels": board_labels,
     "board-table": board_table,
+    "board-state-rows": board_state_rows,
+    "board-state-block": board_state_block,
+    "board-empty-fields": board_empty_fields,
+    "board-chained-labels": board_chained_labels,
     "comments": comments,
     "links": links,
     "labels": labels,

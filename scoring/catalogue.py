@@ -374,20 +374,32 @@ def _latencies(ctx: MetricContext) -> list[float]:
     return sorted(t.latency_days for t in ctx.window_letters if t.latency_days is not None)
 
 
+def _undated_note(ctx: MetricContext, what: str) -> str | None:
+    """The note on a latency metric when replied letters show no reply date (办理完毕 and an
+    empty 处理时间): they count as replied, their latency is unknown."""
+    replied = [t for t in ctx.window_letters if t.state == REPLIED]
+    undated = sum(1 for t in replied if t.replied is None)
+    if not undated:
+        return None
+    return f"{undated} of {len(replied)} replied letters show no reply date: {what}"
+
+
+def _latency_metric(ctx: MetricContext, q: float) -> Measurement:
+    values = _latencies(ctx)
+    note = _undated_note(ctx, "latency unknown, left out")
+    if not values:
+        return Measurement(None, note or "no replied letter with a reply date in the window")
+    return Measurement(percentile(values, q), note, _board_url(ctx))
+
+
 @metric("board_reply_median_days", needs_pages=True)
 def _board_reply_median_days(ctx: MetricContext) -> Measurement:
-    values = _latencies(ctx)
-    if not values:
-        return Measurement(None, "no replied letter with a reply date in the window")
-    return Measurement(percentile(values, 0.5), evidence_url=_board_url(ctx))
+    return _latency_metric(ctx, 0.5)
 
 
 @metric("board_reply_p90_days", needs_pages=True)
 def _board_reply_p90_days(ctx: MetricContext) -> Measurement:
-    values = _latencies(ctx)
-    if not values:
-        return Measurement(None, "no replied letter with a reply date in the window")
-    return Measurement(percentile(values, 0.9), evidence_url=_board_url(ctx))
+    return _latency_metric(ctx, 0.9)
 
 
 @metric("board_unanswered_max_days", needs_pages=True)
@@ -413,7 +425,9 @@ def _board_overdue(ctx: MetricContext) -> Measurement:
         return unmeasured
     overdue = [t for t in ctx.window_letters if t.overdue]
     return Measurement(
-        len(overdue), evidence_url=next((t.url for t in overdue if t.url), _board_url(ctx))
+        len(overdue),
+        _undated_note(ctx, "latency unknown, not counted as overdue"),
+        next((t.url for t in overdue if t.url), _board_url(ctx)),
     )
 
 

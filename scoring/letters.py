@@ -152,4 +152,6 @@ def _merge(base: Thread, over: Thread) -> Thread:
         replied=replied,
         state=state,
         source=over.source,
+        question=over.question or base.question,
+        reply=over.reply or base.reply,
     )

@@ -63,7 +63,9 @@ Decisions where ``docs/metrics.md`` leaves room (each is also explained at its c
   The window is the calendar days [as-of − window, as-of], both included. A reply dated
   before its question has no latency. ``board_replied``, ``board_reply_rate``,
   ``board_unanswered_max_days`` and ``board_overdue`` are null when the window holds no
-  letter (or no letter with a known state): 0 would read as a perfect board.
+  letter (or no letter with a known state): 0 would read as a perfect board. A letter marked
+  done without a reply date is replied with unknown latency: the latency metrics and
+  ``board_overdue`` leave it out and say how many in their reason.
 * ``search_works`` checks the result links against the query the probe actually submitted.
 * A metric that raises is reported as not measured with the error (and logged), so one bad
   stored fact cannot stop the scoring of a region.

@@ -1,17 +1,22 @@
-"""Letters of message boards and leaders' mailboxes (留言板, 领导信箱, 网上咨询).
+"""Letters of message boards and leaders' mailboxes (留言板, 领导信箱, 网上咨询, 12345).
 
 A government board shows each letter with when it was asked and, once answered, when it was
-replied to. The feedback metrics (reply rate, latency, overdue letters) are computed from these
-:class:`~evalcrawler.facts.Thread` facts; ``docs/metrics.md`` ("Letter (thread)") defines what
-is read:
+replied to or that it is done. The feedback metrics (reply rate, latency, overdue letters) are
+computed from these :class:`~evalcrawler.facts.Thread` facts; ``docs/metrics.md`` ("Letter
+(thread)") defines what is read, with the vocabularies of :mod:`evalcrawler.spiders.boardwords`:
 
-* list pages: a table whose header row names an asked column (来信时间, 留言时间 …) and, where
-  present, a reply column (回复时间 …) and a status column (状态 …); one letter per data row;
-* list pages that label the times in every row instead (``<li>… 留言时间：… 回复时间：…</li>``);
-* detail pages: the labels 留言时间 … 回复时间 followed by a date.
+* list tables whose header row names the columns (来信时间, 回复时间, 状态 …): one letter per
+  data row;
+* list rows without labels (``ul > li`` or table rows with a title link, a state cell such as
+  ``办理完毕`` and one date cell), on a board page;
+* list rows that label their own times (``<li>… 留言时间：… 回复时间：…</li>``);
+* detail pages: labelled fields (:mod:`evalcrawler.spiders.boardfields`) — the times, the
+  state, the subject, the letter's text and the reply's text.
 
-A time of day is kept when the page shows one (``datetime``), else the date; the reply latency
-is computed by the metric code (``evalcrawler.scoring.letters.latency_days``).
+Only a labelled date or a list row's date cell (a cell that shows a date and nothing else) is a
+letter's date: a date inside a title or a letter's text (``11月14日``, ``2024年3月5日来电``)
+never is. A time of day is kept when the page shows one (``datetime``), else the date; the
+reply latency is computed by the metric code (``evalcrawler.scoring.letters.latency_days``).
 """
 
 from __future__ import annotations
@@ -21,95 +26,117 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
-from lxml import etree
-
-from evalcrawler.facts import Thread
+from evalcrawler.facts import Thread, calendar_day
 from evalcrawler.spiders import dates
+from evalcrawler.spiders.boardfields import (
+    SKIP,
+    Field,
+    block_value,
+    inside,
+    read_fields,
+    short_value,
+    text_of,
+)
+from evalcrawler.spiders.boardwords import (
+    ACCEPTED_LABELS,
+    ASKED_LABELS,
+    DATE_COLUMNS,
+    OUTCOME_LABELS,
+    REPLIED_WORDS,
+    REPLY_LABELS,
+    STATE_LABELS,
+    TITLE_LABELS,
+    UNANSWERED_WORDS,
+    is_board_title,
+    state_cell,
+    status_state,
+)
 from evalcrawler.spiders.hrefs import absolute_url
+from evalcrawler.spiders.text import clean
 
-ASKED_LABELS = ("来信时间", "留言时间", "提问时间", "咨询时间", "来信日期", "留言日期", "提交时间")
-REPLY_LABELS = ("回复时间", "答复时间", "办理时间", "回复日期", "答复日期")
-STATUS_LABELS = ("办理状态", "回复状态", "状态")
-REPLIED_WORDS = ("已回复", "已答复", "已办结")
-UNANSWERED_WORDS = ("未回复", "未答复", "办理中", "待回复", "处理中")
-TITLE_LABELS = ("标题", "主题", "信件标题", "留言标题", "来信标题", "咨询标题", "事项")
+__all__ = ["extract_threads", "status_state", "text_of"]
 
 # A header cell is a short label; a longer cell that mentions 留言时间 is content.
 _HEADER_CELL_MAX = 12
-_SKIP = frozenset({"script", "style", "noscript", "template", "select"})
-_BLOCKISH = frozenset({"div", "p", "td", "th", "tr", "li", "br", "dd", "dt", "h1", "h2", "h3"})
 _ROW_TAGS = ("li", "tr", "dl", "dd", "div", "p")
-_ASKED_RE = re.compile("|".join(ASKED_LABELS))
-_REPLY_RE = re.compile("|".join(REPLY_LABELS))
-_STATUS_RE = re.compile("|".join(STATUS_LABELS))
-_GAP = " \t\n\r:：\xa0\u3000[]【】"
 # What one cell or link of a letter row is read for: its date, status or title is short; cells
 # can hold whole tables, and rows many links, which an outer table must not read again.
 _CELL_READ = 2_000
 _ROW_LINKS_READ = 50
+_STATE_VALUE_MAX = 16  # a state shown as a field's value (处理情况：办理完毕) is short
+_DATE_CELL_MAX = 32  # a date cell: 2019-11-14 10:20:33, [2019-11-14], 11-14
+_TITLE_MAX = 300
+_TRIM = " \t\n\r\xa0\u3000[]【】()（）"
+_TIME_REST = re.compile(r"[\d:：\s.]*")
+_HINT = re.compile("|".join(ASKED_LABELS + ACCEPTED_LABELS + REPLIED_WORDS + UNANSWERED_WORDS))
 
 
-def status_state(text: str) -> str | None:
-    """``replied`` / ``unanswered`` from a status word (已回复, 办理中 …), else ``None``."""
-    flat = "".join(text.split())
-    for word in UNANSWERED_WORDS:  # first: "未回复" must not read as a reply
-        if word in flat:
-            return "unanswered"
-    for word in REPLIED_WORDS:
-        if word in flat:
-            return "replied"
-    return None
+# ------------------------------------------------------------------------------- dates
 
 
-def text_of(el: Any, limit: int | None = None) -> str:
-    """Visible text of an element, whitespace collapsed, scripts and comments left out; read
-    no further than about ``limit`` characters when one is given (a cell, a link: elements
-    nest, and an outer one must not read all of what it holds)."""
-    parts: list[str] = []
-    size = 0
-    walker = etree.iterwalk(el, events=("start", "end"))
-    for event, node in walker:
-        if limit is not None:
-            size += len(node.text or "") + len(node.tail or "") + 1
-            if size > limit:
-                break
-        tag = node.tag
-        if not isinstance(tag, str):
-            continue
-        if event == "start":
-            if tag in _SKIP and node is not el:
-                walker.skip_subtree()
-                if node.tail:
-                    parts.append(node.tail)
-                continue
-            if tag in _BLOCKISH:
-                parts.append(" ")
-            if node.text:
-                parts.append(node.text)
-        else:
-            if tag in _BLOCKISH:
-                parts.append(" ")
-            if node.tail and node is not el:
-                parts.append(node.tail)
-    return " ".join("".join(parts).split())
+def leading_when(text: str, fetched: date) -> date | None:
+    """The date (or datetime) a labelled value starts with; ``None`` when it starts with
+    anything else (``暂无``, an empty value, a sentence that mentions a date later)."""
+    value = text.strip(_TRIM)[:64]
+    hits = dates.scan(value)
+    if not hits or hits[0].start != 0:
+        return None
+    return dates.hit_when(hits[0], fetched)
 
 
-def _absolute(base: str, href: str | None) -> str | None:
-    # The extractor's resolver, so a letter's URL equals the page's link to it.
-    return absolute_url(base, href)
+def cell_when(text: str, fetched: date) -> date | None:
+    """The date of a list cell that shows a date and nothing else (a time may follow)."""
+    value = text.strip(_TRIM)
+    if not value or len(value) > _DATE_CELL_MAX:
+        return None
+    hits = dates.scan(value)
+    if not hits or hits[0].start != 0:
+        return None
+    if not _TIME_REST.fullmatch(value[hits[0].end :]):
+        return None
+    return dates.hit_when(hits[0], fetched)
+
+
+# ------------------------------------------------------------------------------- links
 
 
 def _title_link(el: Any, base: str) -> tuple[str, str | None]:
     """The row's letter link: its longest-text link (the subject, not 查看 or a department)."""
     best_text, best_url = "", None
     for a in islice(el.iter("a"), _ROW_LINKS_READ):
-        url = _absolute(base, a.get("href"))
+        url = absolute_url(base, a.get("href"))
         if url is None:
             continue
         label = text_of(a, _CELL_READ) or (a.get("title") or "").strip()
         if best_url is None or len(label) > len(best_text):
             best_text, best_url = label, url
     return best_text, best_url
+
+
+def _link_holders(tree: Any) -> set[Any]:
+    """Every element that holds a link (``<a href>``), found in one pass: asking each candidate
+    row would read a big block again for every cell in it."""
+    holders: set[Any] = set()
+    for a in tree.iter("a"):
+        if not a.get("href"):
+            continue
+        node = a
+        while node is not None and node not in holders:
+            holders.add(node)
+            node = node.getparent()
+    return holders
+
+
+def _board_page(tree: Any) -> bool:
+    """Whether the page's title or a heading names a board (网上咨询, 市长信箱, 政民互动 …)."""
+    for tag in ("title", "h1", "h2", "h3"):
+        for el in islice(tree.iter(tag), 20):
+            if is_board_title(text_of(el, 200)):
+                return True
+    return False
+
+
+# ------------------------------------------------------------------------------- tables
 
 
 def _rows(table: Any) -> list[Any]:
@@ -129,58 +156,85 @@ def _cells(row: Any) -> list[Any]:
     return cells
 
 
-def _header_roles(row: Any) -> dict[str, int]:
+def _header_roles(row: Any, fetched: date) -> dict[str, int]:
+    """Column roles of a header row; empty when the row is no header (a cell shows a date, or
+    a label ends with a colon: a detail page's label–value row)."""
     roles: dict[str, int] = {}
     for i, cell in enumerate(_cells(row)):
         label = "".join(text_of(cell, _CELL_READ).split())
-        if not label or len(label) > _HEADER_CELL_MAX:
+        if not label:
             continue
-        if "asked" not in roles and any(x in label for x in ASKED_LABELS):
-            roles["asked"] = i
-        elif "replied" not in roles and any(x in label for x in REPLY_LABELS):
-            roles["replied"] = i
-        elif "status" not in roles and any(x in label for x in STATUS_LABELS):
-            roles["status"] = i
-        elif "title" not in roles and label in TITLE_LABELS:
-            roles["title"] = i
+        if label.endswith((":", "：")) or dates.scan(label):
+            return {}
+        if len(label) > _HEADER_CELL_MAX:
+            continue
+        if any(x in label for x in ASKED_LABELS):
+            roles.setdefault("asked", i)
+        elif any(x in label for x in REPLY_LABELS):
+            roles.setdefault("replied", i)
+        elif any(x in label for x in ACCEPTED_LABELS):
+            roles.setdefault("accepted", i)
+        elif any(x in label for x in STATE_LABELS + OUTCOME_LABELS):
+            roles.setdefault("status", i)
+        elif label in TITLE_LABELS:
+            roles.setdefault("title", i)
+        elif label in DATE_COLUMNS:
+            roles.setdefault("date", i)
     return roles
 
 
-def _table_threads(tree: Any, base: str, fetched: date) -> list[Thread]:
+def _asked_column(roles: dict[str, int], board_page: bool) -> int | None:
+    if "asked" in roles:
+        return roles["asked"]
+    if board_page and "accepted" in roles:
+        return roles["accepted"]
+    if board_page and "status" in roles and "date" in roles:
+        return roles["date"]  # 来信主题 | 状态 | 时间: the letter's date
+    return None
+
+
+def _cell_text(cells: list[Any], roles: dict[str, int], role: str) -> str:
+    i = roles.get(role)
+    if i is None or i >= len(cells):
+        return ""
+    return text_of(cells[i], _CELL_READ)
+
+
+def _table_threads(
+    tree: Any, base: str, fetched: date, board_page: bool, consumed: set[Any]
+) -> list[Thread]:
     out: list[Thread] = []
     for table in tree.iter("table"):
         rows = _rows(table)
-        header_at, roles = -1, {}
+        header_at, roles, asked_col = -1, {}, None
         for i, row in enumerate(rows[:3]):
-            roles = _header_roles(row)
-            if "asked" in roles:
+            roles = _header_roles(row, fetched)
+            asked_col = _asked_column(roles, board_page)
+            if asked_col is not None:
                 header_at = i
                 break
-        if header_at < 0:
+        if asked_col is None:
             continue
         letters: list[Thread] = []
         reply_dates_shown = False
         for row in rows[header_at + 1 :]:
             cells = _cells(row)
-            if len(cells) <= roles["asked"]:
+            if len(cells) <= asked_col:
                 continue
-            asked = dates.parse_when(text_of(cells[roles["asked"]], _CELL_READ), fetched)
+            asked = cell_when(text_of(cells[asked_col], _CELL_READ), fetched)
             if asked is None:
                 continue
-            replied = None
-            if "replied" in roles and len(cells) > roles["replied"]:
-                replied = dates.parse_when(text_of(cells[roles["replied"]], _CELL_READ), fetched)
-            status = None
-            if "status" in roles and len(cells) > roles["status"]:
-                status = status_state(text_of(cells[roles["status"]], _CELL_READ))
+            replied = cell_when(_cell_text(cells, roles, "replied"), fetched)
+            status = status_state(_cell_text(cells, roles, "status"))
             title, url = _title_link(row, base)
-            if not title and "title" in roles and len(cells) > roles["title"]:
-                title = text_of(cells[roles["title"]], _CELL_READ)
+            if not title:
+                title = _cell_text(cells, roles, "title")
             if replied is not None:
                 reply_dates_shown = True
                 state = "replied"
             else:
                 state = status or "unknown"
+            consumed.add(row)
             letters.append(Thread(title=title, url=url, asked=asked, replied=replied, state=state))
         if reply_dates_shown:
             # The board shows reply dates: a letter without one (and without a status) is open.
@@ -191,90 +245,147 @@ def _table_threads(tree: Any, base: str, fetched: date) -> list[Thread]:
     return out
 
 
-def _labelled(text: str, pattern: re.Pattern[str], fetched: date) -> tuple[bool, date | None]:
-    """(label shown, the date right after the first label that has one)."""
-    shown = False
-    for m in pattern.finditer(text):
-        shown = True
-        rest = text[m.end() : m.end() + 48]
-        gap = len(rest) - len(rest.lstrip(_GAP))
-        if gap > 8:
+# ------------------------------------------------------------------- rows without labels
+
+
+def _date_cells(row: Any, skip: Any, fetched: date) -> list[date]:
+    """The dates of the row's date cells: texts that show a date and nothing else."""
+    found: list[date] = []
+    for node in row.iter():
+        if not isinstance(node.tag, str) or node.tag in SKIP or node is skip:
             continue
-        hits = dates.scan(rest[gap:])
-        if hits and hits[0].start == 0:
-            value = dates.hit_when(hits[0], fetched)
-            if value is not None:
-                return True, value
-    return shown, None
+        for chunk in (node.text, node.tail if node is not row else None):
+            if chunk and chunk.strip(_TRIM):
+                value = cell_when(chunk, fetched)
+                if value is not None and value not in found:
+                    found.append(value)
+    return found
 
 
-def _labelled_status(text: str) -> str | None:
-    for m in _STATUS_RE.finditer(text):
-        state = status_state(text[m.end() : m.end() + 12])
-        if state:
-            return state
+def _state_rows(
+    tree: Any, base: str, fetched: date, consumed: set[Any], linked: set[Any]
+) -> list[Thread]:
+    """Rows that show a title link, a state cell and one date cell (``ul#wszxList > li``:
+    title, type, department, 办理完毕, 2019-11-14). Read on board pages only."""
+    cells: list[tuple[Any, str]] = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in SKIP or not el.text:
+            continue
+        if state_cell(el.text) is None:
+            continue
+        state = state_cell(text_of(el, 40))
+        if state is not None:
+            cells.append((el, state))
+    rows: dict[Any, list[tuple[Any, str]]] = {}
+    for cell, state in cells:
+        row = cell.getparent()
+        for _ in range(4):
+            if row is None or (row.tag in _ROW_TAGS and row in linked):
+                break
+            row = row.getparent()
+        if row is None or row.tag not in _ROW_TAGS or inside(row, consumed):
+            continue
+        rows.setdefault(row, []).append((cell, state))
+    out: list[Thread] = []
+    for row, found in rows.items():
+        if len(found) != 1:
+            continue  # a block that holds several letters' states is no row
+        cell, state = found[0]
+        days = _date_cells(row, cell, fetched)
+        if len(days) != 1:
+            continue  # no date, or two dates nothing says which is which
+        title, url = _title_link(row, base)
+        consumed.add(row)
+        out.append(Thread(title=title, url=url, asked=days[0], replied=None, state=state))
+    return out
+
+
+# ------------------------------------------------------------------------ labelled rows
+
+
+def _field_date(field: Field, fetched: date) -> date | None:
+    return leading_when(short_value(field), fetched)
+
+
+def _field_state(field: Field) -> str | None:
+    value = short_value(field)
+    if not value or len(value) > _STATE_VALUE_MAX:
+        return None
+    return status_state(value)
+
+
+def _first_date(fields: list[Field], kinds: tuple[str, ...], fetched: date) -> date | None:
+    for kind in kinds:
+        for field in fields:
+            if field.kind == kind:
+                value = _field_date(field, fetched)
+                if value is not None:
+                    return value
     return None
 
 
-def _thread_from_text(
-    text: str, fetched: date, title: str, url: str | None, source: str
-) -> Thread | None:
-    _, asked = _labelled(text, _ASKED_RE, fetched)
-    if asked is None:
-        return None
-    # An empty reply label alone does not say the letter is open: only a status word does.
-    _, replied = _labelled(text, _REPLY_RE, fetched)
-    state = "replied" if replied is not None else (_labelled_status(text) or "unknown")
-    return Thread(title=title, url=url, asked=asked, replied=replied, state=state, source=source)
+def _first_state(fields: list[Field]) -> str | None:
+    for field in fields:
+        if field.kind in ("state", "outcome"):
+            state = _field_state(field)
+            if state is not None:
+                return state
+    return None
 
 
-def _labelled_rows(tree: Any, base: str, fetched: date) -> list[Thread]:
-    """Rows that carry their own time labels: each label's nearest row-like ancestor that holds
-    a link is one letter."""
+def _row_of(el: Any, linked: set[Any]) -> Any | None:
+    row = el
+    for _ in range(6):
+        if row is None:
+            return None
+        if row.tag in _ROW_TAGS and row in linked:
+            return row
+        row = row.getparent()
+    return None
+
+
+def _labelled_rows(
+    fields: list[Field],
+    base: str,
+    fetched: date,
+    board_page: bool,
+    consumed: set[Any],
+    linked: set[Any],
+) -> list[Thread]:
+    """Rows that carry their own time labels: each dated asked label's nearest row-like
+    ancestor that holds a link is one letter."""
+    kinds = ("asked", "accepted") if board_page else ("asked",)
     rows: dict[Any, None] = {}  # in document order
-    linked: set[Any] = set()  # the elements that hold a link
-    for a in tree.iter("a"):
-        node = a
-        while node is not None and node not in linked:
-            linked.add(node)
-            node = node.getparent()
-    for node in tree.iter():
-        if not isinstance(node.tag, str) or node.tag in _SKIP:
-            continue
-        for chunk, holder in ((node.text, node), (node.tail, node.getparent())):
-            if not chunk or holder is None or not _ASKED_RE.search(chunk):
-                continue
-            row = holder
-            for _ in range(6):
-                if row is None:
-                    break
-                if row.tag in _ROW_TAGS and row in linked:
-                    break
-                row = row.getparent()
-            if row is not None and row.tag in _ROW_TAGS:
+    for field in fields:
+        if field.kind in kinds and _field_date(field, fetched) is not None:
+            row = _row_of(field.owner, linked)
+            if row is not None and not inside(row, consumed):
                 rows.setdefault(row)
     if len(rows) < 2:
         return []
-    # Keep the innermost rows: an outer div holding several letters is not a letter. Each
-    # element is climbed over once: a climb stops where an earlier one passed.
-    outer: set[Any] = set()
-    climbed: set[Any] = set()
-    for row in rows:
-        node = row.getparent()
-        while node is not None and node not in climbed:
-            climbed.add(node)
-            if node in rows:
-                outer.add(node)
+    # Keep the innermost rows: an outer div holding several letters is not a letter.
+    outer = {node for row in rows for node in row.iterancestors() if node in rows}
+    inner = [row for row in rows if row not in outer]
+    members: dict[Any, list[Field]] = {row: [] for row in inner}
+    for field in fields:
+        node = field.owner
+        for _ in range(8):
+            if node is None:
+                break
+            if node in members:
+                members[node].append(field)
+                break
             node = node.getparent()
-        if node is not None and node in rows:
-            outer.add(node)
-    inner = [r for r in rows if r not in outer]
     out = []
     for row in inner:
+        asked = _first_date(members[row], kinds, fetched)
+        if asked is None:
+            continue
+        replied = _first_date(members[row], ("replied",), fetched)
+        state = "replied" if replied is not None else (_first_state(members[row]) or "unknown")
         title, url = _title_link(row, base)
-        thread = _thread_from_text(text_of(row), fetched, title, url, "list")
-        if thread is not None:
-            out.append(thread)
+        consumed.add(row)
+        out.append(Thread(title=title, url=url, asked=asked, replied=replied, state=state))
     if any(t.replied is not None for t in out):
         for t in out:
             if t.state == "unknown":
@@ -282,7 +393,15 @@ def _labelled_rows(tree: Any, base: str, fetched: date) -> list[Thread]:
     return out
 
 
-def _detail_title(tree: Any) -> str:
+# ------------------------------------------------------------------------- detail pages
+
+
+def _detail_title(tree: Any, fields: list[Field]) -> str:
+    for field in fields:
+        if field.kind == "title":
+            value = short_value(field)
+            if value and len(value) <= _TITLE_MAX:
+                return value
     for tag in ("h1", "h2", "h3"):
         for el in tree.iter(tag):
             text = text_of(el)
@@ -292,10 +411,54 @@ def _detail_title(tree: Any) -> str:
     return text_of(title) if title is not None else ""
 
 
+def _texts(fields: list[Field]) -> tuple[str, str]:
+    """The letter's text and the reply's text of a detail page."""
+    question = next((block_value(f) for f in fields if f.kind == "question"), "")
+    reply = next((block_value(f) for f in fields if f.kind == "reply"), "")
+    if not reply:
+        for field in fields:
+            if field.kind == "outcome" and _field_state(field) is None:
+                reply = block_value(field)
+                if reply:
+                    break
+    return clean(question), clean(reply)
+
+
+def _detail(
+    tree: Any, fields: list[Field], url: str, fetched: date, board_page: bool
+) -> Thread | None:
+    """The letter of a detail page, from the labelled fields outside list rows."""
+    days = {
+        calendar_day(value)
+        for field in fields
+        if field.kind == "asked" and (value := _field_date(field, fetched)) is not None
+    }
+    if len(days) > 1:
+        return None  # letters without links, one after another: no one letter of this page
+    kinds = ("asked", "accepted") if board_page else ("asked",)
+    asked = _first_date(fields, kinds, fetched)
+    if asked is None:
+        return None
+    # An empty reply label alone does not say the letter is open: only a state word does.
+    replied = _first_date(fields, ("replied",), fetched)
+    state = "replied" if replied is not None else (_first_state(fields) or "unknown")
+    question, reply = _texts(fields)
+    return Thread(
+        title=_detail_title(tree, fields),
+        url=url,
+        asked=asked,
+        replied=replied,
+        state=state,
+        source="detail",
+        question=question,
+        reply=reply,
+    )
+
+
 def extract_threads(
     tree: Any, url: str, fetched: date, *, text: str | None = None, base: str | None = None
 ) -> list[Thread]:
-    """Letters shown on a page: rows of a board list, or the letter of a detail page.
+    """Letters shown on a page: rows of a board list, and the letter of a detail page.
 
     ``tree`` is the parsed page (lxml), ``url`` the page URL (a detail page's letter URL),
     ``fetched`` the fetch date (times after it are not read), ``base`` the URL links are
@@ -308,14 +471,18 @@ def extract_threads(
     if text is None:
         body = next(tree.iter("body"), None)
         text = text_of(body if body is not None else tree)
-    if not _ASKED_RE.search(text):
-        return []  # every kind of letter shows an asked label: most pages stop here
-    threads = _table_threads(tree, base, fetched)
-    if threads:
-        return threads
-    if len(_ASKED_RE.findall(text)) >= 2:
-        threads = _labelled_rows(tree, base, fetched)
-        if threads:
-            return threads
-    thread = _thread_from_text(text, fetched, _detail_title(tree), url, "detail")
-    return [thread] if thread is not None else []
+    if not _HINT.search(text):
+        return []  # every letter shows an asked label or a state: most pages stop here
+    board_page = _board_page(tree)
+    consumed: set[Any] = set()
+    linked = _link_holders(tree)
+    threads = _table_threads(tree, base, fetched, board_page, consumed)
+    if board_page:
+        threads += _state_rows(tree, base, fetched, consumed, linked)
+    fields = read_fields(tree)
+    threads += _labelled_rows(fields, base, fetched, board_page, consumed, linked)
+    own = [f for f in fields if not inside(f.owner, consumed)]
+    detail = _detail(tree, own, url, fetched, board_page)
+    if detail is not None:
+        threads.append(detail)
+    return threads

@@ -144,6 +144,7 @@ def test_detail_page_with_times() -> None:
             replied=datetime(2026, 11, 3, 17, 45),
             state="replied",
             source="detail",
+            question="家中温度不到十六度。",
         )
     ]
     assert latency_days(got[0].asked, got[0].replied) == pytest.approx(2 + 9.5 / 24)

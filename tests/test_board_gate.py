@@ -1,0 +1,89 @@
+"""The accuracy gate's letter rows (bench/accuracy_real.py, tests/realcorpus.py): printed, "not
+measured" while the real corpus holds no board page, and measured once one is labelled."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import boardsites as B
+from tests.realcorpus import evaluate, load, table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_bench_prints_the_letter_rows_and_says_why_they_are_not_measured(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.setattr(sys, "argv", ["accuracy_real.py", "--quiet"])
+    import accuracy_real
+
+    accuracy_real.main()
+    out = capsys.readouterr().out
+    for row in ("letter asked date exact", "letter reply date exact", "letter state exact"):
+        assert f"| {row} | 0 | not measured (no labelled case) |" in out
+    assert "the corpus holds no real message-board page yet" in out
+
+
+def _label(name: str, kind: str, letters: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "file": f"www.jms.gov.cn/{name}.html",
+        "source": {"repo": "built", "path": name, "commit": None, "read_file_id": None},
+        "changes": "built from a real board's structure (tests/boardsites.py)",
+        "url": None,
+        "url_source": "unknown",
+        "site": "www.jms.gov.cn",
+        "captured": "2020-01-01",
+        "captured_source": "built",
+        "kind": kind,
+        "blank": False,
+        "list": None,
+        "home_latest": None,
+        "publish_date": None,
+        "letters": letters,
+        "own_text_chars": 0,
+        "notes": "",
+    }
+
+
+def test_the_gate_compares_letters_once_a_board_page_is_labelled(tmp_path: Path) -> None:
+    """Not an accuracy figure (the pages are built): the gate's letter rows work."""
+    letters = B.jms_letters()
+    done = next(x for x in letters if x.replied is not None)
+    undated = next(x for x in letters if x.done and x.replied is None)
+    pages = {
+        "letter-a": (B.jms_detail_page(done), done, done.replied.isoformat()),
+        "letter-b": (B.jms_detail_page(undated), undated, None),
+    }
+    host = tmp_path / "www.jms.gov.cn"
+    host.mkdir()
+    for name, (page, x, replied) in pages.items():
+        (host / f"{name}.html").write_text(page, encoding="utf-8")
+        truth = [
+            {
+                "title": x.subject,
+                "asked": x.asked.isoformat(),
+                "replied": replied,
+                "state": "replied",
+            }
+        ]
+        label = _label(name, "letter", truth)
+        (host / f"{name}.json").write_text(json.dumps(label, ensure_ascii=False), "utf-8")
+    report = evaluate(load(tmp_path))
+    assert (report.asked.n, report.asked.share) == (2, 1.0)
+    assert (report.replied.n, report.replied.share) == (2, 1.0)
+    assert (report.state.n, report.state.share) == (2, 1.0)
+    assert "| letter state exact | 2 | 1.00 |" in table(report)
+    # A wrong label is caught.
+    label = json.loads((host / "letter-b.json").read_text("utf-8"))
+    label["letters"][0]["state"] = "unanswered"
+    (host / "letter-b.json").write_text(json.dumps(label, ensure_ascii=False), "utf-8")
+    report = evaluate(load(tmp_path))
+    assert report.state.share == 0.5
+    assert report.state.wrong == [
+        "www.jms.gov.cn/letter-b.html: expected 'unanswered', got 'replied'"
+    ]
