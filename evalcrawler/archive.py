@@ -118,7 +118,7 @@ def rebuild_page_facts(
     Refuses (and changes nothing) when the archive lacks pages the database holds, unless
     ``force``. The run's scores are not touched: re-score it afterwards.
     """
-    from evalcrawler.spiders import warc
+    from evalcrawler.spiders import warcread
 
     with session_scope(engine) as session:
         run = store.get_run(session, run_id)
@@ -131,7 +131,7 @@ def rebuild_page_facts(
         }
         stored = set(session.scalars(select(Page.url).where(Page.run_id == run_id)))
     result = Rebuilt(run_id=run_id, folder=folder)
-    found = warc.scan(folder)
+    found = warcread.scan(folder)
     result.files = len(found.files)
     result.problems.extend(found.problems)
     plan: list[tuple[int, dict[str, Any]]] = []
@@ -189,14 +189,14 @@ def _rebuild_page(
 ) -> PageFacts | None:
     """One page's facts from its archived response and crawl context (as the spider built
     them in ``SiteSpider._record_page`` / ``on_error``)."""
-    from evalcrawler.spiders import warc
+    from evalcrawler.spiders import warcread
     from evalcrawler.spiders.endpoints import read_endpoint
     from evalcrawler.spiders.extract import extract_page
 
     where = context.get("response")
     if where:
         try:
-            response = warc.read_response(folder, where)
+            response = warcread.read_response(folder, where)
         except Exception as exc:  # a missing file, a cut-short record ...
             result.problems.append(f"{context['url']}: response {where} unreadable ({exc})")
             return None

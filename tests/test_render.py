@@ -19,10 +19,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from evalcrawler.scoring.metrics import compute_metrics
 from evalcrawler.scoring.rubric import load_rubric
-from evalcrawler.spiders import warc
+from evalcrawler.spiders import warc, warcread
 from evalcrawler.spiders.browser import browser_problem
 from tests import fakedns
 from tests import scripted_sites as sites
@@ -126,14 +127,14 @@ def test_rendered_dom_and_raw_answers_are_both_archived(rendered):
     folder = next((rendered["folder"] / "warc").iterdir())
     site = rendered["facts"]["scripted"]
     page = next(p for p in site.pages if p.url.endswith("/tzgg/"))
-    record, payload = warc.read_record(folder, page.warc_record)
+    record, payload = warcread.read_record(folder, page.warc_record)
     assert record.rec_type == "conversion"
     assert "/tzgg/1.html" in payload.decode("utf-8")  # the DOM, with what the script wrote
     refers = record.rec_headers.get_header("WARC-Refers-To")
     raw = {}
     for path in warc.warc_files(folder):
         with path.open("rb") as fh:
-            for rec in warc.ArchiveIterator(fh):
+            for rec in ArchiveIterator(fh):
                 if rec.rec_type == "response":
                     raw[rec.rec_headers.get_header("WARC-Record-ID")] = (
                         rec.rec_headers.get_header("WARC-Target-URI"),
@@ -156,7 +157,7 @@ def test_nothing_the_browser_is_refused_reaches_its_target(rendered):
     folder = next((rendered["folder"] / "warc").iterdir())
     for path in warc.warc_files(folder):
         with path.open("rb") as fh:
-            for rec in warc.ArchiveIterator(fh):
+            for rec in ArchiveIterator(fh):
                 uri = rec.rec_headers.get_header("WARC-Target-URI") or ""
                 assert SINK not in uri and not uri.startswith("file:"), uri
                 assert f":{sink_port}/" not in uri

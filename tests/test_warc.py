@@ -36,7 +36,7 @@ from evalcrawler.db import make_engine, session_scope, store
 from evalcrawler.db.facts import load_site_facts
 from evalcrawler.db.models import Link, Page, Run
 from evalcrawler.errors import ConfigError
-from evalcrawler.spiders import warc
+from evalcrawler.spiders import warc, warcread
 from tests.databases import database
 from tests.webserver import FixtureServer, Reply
 
@@ -239,12 +239,12 @@ def test_page_facts_point_at_their_response_records(archived):
     bodies = routes()
     assert len(facts) == 6
     for url, data in facts.items():
-        record, payload = warc.read_record(warc_dir, data["warc_record"])
+        record, payload = warcread.read_record(warc_dir, data["warc_record"])
         assert record.rec_type == "response"
         assert record.rec_headers.get_header("WARC-Target-URI") == data["final_url"]
         served = bodies[urlsplit(data["final_url"]).path].body
         assert payload == (served.encode("utf-8") if isinstance(served, str) else served), url
-        decoded = warc.read_response(warc_dir, data["warc_record"])
+        decoded = warcread.read_response(warc_dir, data["warc_record"])
         assert decoded.status == data["status"] == 200
         assert b"<html" in decoded.body
     assert facts[server.url + "old.html"]["final_url"] == server.url + "new.html"
@@ -252,7 +252,7 @@ def test_page_facts_point_at_their_response_records(archived):
 
 def test_each_page_has_a_context_record(archived):
     db, run_id, warc_dir, _ = archived
-    scan = warc.scan(warc_dir)
+    scan = warcread.scan(warc_dir)
     assert scan.problems == []
     assert sorted(c["url"] for c in scan.pages) == sorted(page_facts(db, run_id))
     home = next(c for c in scan.pages if c["is_home"])
@@ -348,7 +348,7 @@ def test_files_rotate_and_are_never_reopened(tmp_path):
     names = [p.name for p in warc.warc_files(tmp_path)]
     assert len(names) >= 3
     for where in [p for pair in places for p in pair]:
-        record, _ = warc.read_record(tmp_path, where)
+        record, _ = warcread.read_record(tmp_path, where)
         assert record.rec_type in ("response", "request")
     before = {n: (tmp_path / n).read_bytes() for n in names}
     again = warc.WarcFiles(tmp_path, "r-2026-run1", max_bytes=5_000)
@@ -365,7 +365,7 @@ def test_a_cut_short_last_record_is_skipped(tmp_path):
     files.close()
     (path,) = warc.warc_files(tmp_path)
     path.write_bytes(path.read_bytes()[:-40])
-    scan = warc.scan(tmp_path)
+    scan = warcread.scan(tmp_path)
     assert len(scan.pages) == 1
     assert len(scan.problems) == 1 and path.name in scan.problems[0]
 
@@ -395,13 +395,13 @@ def test_a_killed_crawl_leaves_readable_files_and_resumes_into_new_ones(tmp_path
             with session_scope(make_engine(db)) as session:
                 stored = session.scalar(select(Run.warc_dir).where(Run.id == run_id))
             folder = Path(stored) if stored else None
-            if folder is not None and warc.scan(folder).responses >= 4:
+            if folder is not None and warcread.scan(folder).responses >= 4:
                 break
             time.sleep(0.05)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
         assert folder is not None
-        killed = warc.scan(folder)
+        killed = warcread.scan(folder)
         assert killed.responses >= 4
         assert len(killed.problems) <= 1  # at most the record being written when killed
         first = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in killed.files}
