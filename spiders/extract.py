@@ -36,10 +36,12 @@ Decisions beyond docs/metrics.md
 * Month-day dates need two digits each in the numeric forms (``1/2`` is a pager, ``2.7`` a
   number). A year written next to one is the item's own: a resulting date after the fetch is
   no date (never moved back); only the heading / publish / fetch-year fallbacks move back.
-* Main list: sibling lists of one tag and class under one parent are one list (gov.cn splits a
-  column into ``ul.list01`` groups of six, or tables of five rows between spacer tables);
-  lists hidden by an inline ``display:none`` (inactive tabs) compete only if nothing shown
-  does; ties go to the first list.
+* Main list: lists of one shape that follow each other are one list (gov.cn splits a column
+  into ``ul.list01`` groups of six, or tables of five rows between spacer tables; Pingtan into
+  ``div > ul`` blocks of five), unless a link lies between them (the next box of a portal) or
+  their wrappers are tab panes (``spiders/mainlist.py``); lists hidden by an inline
+  ``display:none`` (inactive tabs) compete only if nothing shown does; ties go to the first
+  list.
 * List container: a container (marker in id/class, outside navigation and footers) counts
   when it holds a dated item, or when it is empty: no non-pager link, no date, at most a few
   characters besides an empty-state phrase and pager words. Containers named only by the
@@ -78,7 +80,8 @@ from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
 from evalcrawler.spiders.hrefs import absolute_url
-from evalcrawler.spiders.items import collect_items, item_pieces, main_list, resolve_items
+from evalcrawler.spiders.items import collect_items, item_pieces, resolve_items
+from evalcrawler.spiders.mainlist import main_list
 from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references
 from evalcrawler.spiders.walk import (

@@ -139,33 +139,6 @@ def _edge_hits(text: str) -> list[dates.DateHit]:
     return out
 
 
-def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
-    """Hidden by an inline style or the ``hidden`` attribute, its own or an ancestor's."""
-    path = []
-    node = el
-    hidden = False
-    while node is not None:
-        if node in cache:
-            hidden = cache[node]
-            break
-        style = node.get("style")
-        if style:
-            s = style.replace(" ", "").lower()
-            if "display:none" in s or "visibility:hidden" in s:
-                hidden = True
-                break
-        if node.get("hidden") is not None:
-            hidden = True
-            break
-        path.append(node)
-        node = node.getparent()
-    for seen in path:
-        cache[seen] = hidden
-    if node is not None:
-        cache[node] = hidden
-    return hidden
-
-
 def collect_items(w: Walk, fetched: date, page_url: str | None) -> list[Item]:
     """Every item (li, tr, dt+dd, or single-link parent block) that shows a date candidate."""
     link_starts = [rec.start for rec in w.links]
@@ -518,32 +491,3 @@ def resolve_items(items: list[Item], fetched: date, page_year: int | None) -> li
         if it.date is not None:
             out.append(it)
     return out
-
-
-def main_list(items: list[Item]) -> list[Item]:
-    """The list with the most dated items. Sibling lists of one tag and class under one parent
-    are one list (gov.cn writes a column as several ``ul.list01`` of six); lists hidden with an
-    inline ``display:none`` (inactive tabs) are not candidates while a shown one exists."""
-    groups: dict[tuple[Any, ...], list[Item]] = {}
-    hidden: dict[Any, bool] = {}
-    climbed: dict[Any, bool] = {}
-    for it in items:
-        el = it.list_el
-        parent = el.getparent()
-        key = (parent if parent is not None else el, el.tag, el.get("class"))
-        groups.setdefault(key, []).append(it)
-        if el not in hidden:
-            hidden[el] = _hidden(el, climbed)
-    visible = {k: [it for it in g if not hidden[it.list_el]] for k, g in groups.items()}
-    if not any(visible.values()):
-        visible = groups
-    best: list[Item] = []
-    for group in visible.values():
-        if len(group) > len(best) or (
-            len(group) == len(best)
-            and group
-            and best
-            and group[0].first_piece < best[0].first_piece
-        ):
-            best = group
-    return best
