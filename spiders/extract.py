@@ -40,8 +40,8 @@ Decisions beyond docs/metrics.md
   into ``ul.list01`` groups of six, or tables of five rows between spacer tables; Pingtan into
   ``div > ul`` blocks of five), unless a link lies between them (the next box of a portal) or
   their wrappers are tab panes (``spiders/mainlist.py``); lists hidden by an inline
-  ``display:none`` (inactive tabs) compete only if nothing shown does; ties go to the first
-  list.
+  ``display:none`` or a class that says so (inactive tabs) compete only if nothing shown
+  does; ties go to the first list.
 * List container: a container (marker in id/class, outside navigation and footers) counts
   when it holds a dated item, or when it is empty: no non-pager link, no date, at most a few
   characters besides an empty-state phrase and pager words. Containers named only by the

@@ -48,8 +48,9 @@ def main_list(items: list[Item]) -> list[Item]:
     return best
 
 
-# How far a list climbs through wrappers that hold nothing else (div > ul, td > table).
-_WRAPPER_LEVELS = 3
+# How far a list climbs through wrappers that hold nothing else (div > ul, td > table; an
+# item's table in a td > tr > tbody > table of its own, as Xinxiang's news tabs).
+_WRAPPER_LEVELS = 5
 # An element with more nodes than this is never a spacer (the test reads no further).
 _SPACER_NODES = 64
 
@@ -162,7 +163,8 @@ def _no_link(el: Any) -> bool:
 
 
 def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
-    """Hidden by an inline style or the ``hidden`` attribute, its own or an ancestor's."""
+    """Hidden by an inline style, the ``hidden`` attribute or a class that says so (``hide``,
+    ``tabbertabhide_01``, ``hidden``, ``d-none``: inactive tabs), its own or an ancestor's."""
     path = []
     node = el
     hidden = False
@@ -176,7 +178,7 @@ def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
             if "display:none" in s or "visibility:hidden" in s:
                 hidden = True
                 break
-        if node.get("hidden") is not None:
+        if node.get("hidden") is not None or _hiding_class(node.get("class")):
             hidden = True
             break
         path.append(node)
@@ -186,3 +188,12 @@ def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
     if node is not None:
         cache[node] = hidden
     return hidden
+
+
+def _hiding_class(cls: str | None) -> bool:
+    if not cls:
+        return False
+    for token in cls.lower().split():
+        if "hide" in token or token in ("hidden", "d-none", "is-hidden"):
+            return True
+    return False

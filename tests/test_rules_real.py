@@ -64,3 +64,23 @@ def test_boxes_of_a_portal_headed_by_links_are_separate_lists() -> None:
     assert len(facts.items) == 10
     assert facts.items[0].title == "中华人民共和国国务院公报（2014年第6号）"
     assert facts.items[-1].title == "云南省人民政府公报（2013年第23期）"
+
+
+def test_one_table_per_row_is_one_list_and_a_tab_hidden_by_its_class_is_not_main() -> None:
+    # Xinxiang's home page: each row of the 今日新乡 tab is its own table (table > tbody > tr
+    # > td > table > tr: link, then 12-20 in its own td); the 民意调查 tab (6 rows) sits in a
+    # div whose class tabbertabhide_01 hides it.
+    label, facts = corpus_page("www.xinxiang.gov.cn/home-2017.html")
+    assert len(facts.items) == label["list"]["items"] == 5
+    assert [it.raw for it in facts.items] == ["12-20"] * 5
+    assert str(newest(facts)) == label["list"]["newest"] == "2017-12-20"
+    assert facts.items[1].title == "市委召开常委会议"
+
+
+def test_two_cells_of_one_box_are_one_list() -> None:
+    # gov.cn 新闻发布: the 部 门 >> box sets its ten rows in two cells of five, side by side
+    # under one heading; it is the page's longest list (the other boxes hold 6 or 5 + 5).
+    _label, facts = corpus_page("www.gov.cn/portal-xwfb-2014.html")
+    assert len(facts.items) == 10
+    assert facts.items[0].title == "外交部10月17日例行记者会"
+    assert str(newest(facts)) == "2014-10-17"
