@@ -125,7 +125,11 @@ class PageFacts:
     items: list[DatedItem] = field(default_factory=list)  # the main list's dated links
     dated_links: list[DatedItem] = field(default_factory=list)  # every dated link on the page
     list_container: bool = False  # the page has a content-list container (even if empty)
+    empty_container: str | None = None  # the empty one, named (div.lists-pages), if any
     empty_state: str | None = None  # an empty-state phrase shown (暂无信息, 正在建设 ...)
+    # Characters (blanks not counted) of shown text outside links, navigation, footers and
+    # comments; None in facts stored before it was counted.
+    own_text: int | None = None
     images: int = 0  # <img> elements
     images_alt: int = 0  # of those, with a non-empty alt
     forms: list[Form] = field(default_factory=list)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evalcrawler.facts import DatedItem, calendar_day
-from evalcrawler.scoring.pages import COLUMN, blank_reason, dated, page_verdict
+from evalcrawler.scoring.pages import BLANK, COLUMN, dated, page_verdict
 from evalcrawler.scoring.results import ColumnResult
 
 if TYPE_CHECKING:
@@ -96,6 +96,10 @@ def _column(ctx: MetricContext, root: int, members: list[int]) -> Column:
     age = ctx.age(latest) if latest is not None else None
     limit = _stale_limit(ctx, kind)
     stale = age is not None and limit is not None and age > limit
+    reason = page_verdict(ctx.site_pages[root], ctx.thresholds).reason
+    if len(members) > 1:
+        more = len(members) - 1
+        reason += f"; {more} pager continuation{'s' if more > 1 else ''} folded in"
     result = ColumnResult(
         column=name,
         url=ctx.page_url(root),
@@ -105,6 +109,7 @@ def _column(ctx: MetricContext, root: int, members: list[int]) -> Column:
         age_days=age,
         stale=stale,
         blank=False,
+        reason=reason,
     )
     return Column(root, members, items, result)
 
@@ -143,14 +148,18 @@ def _stale_limit(ctx: MetricContext, kind: str) -> int | None:
 
 
 def find_blank_columns(ctx: MetricContext) -> list[Column]:
-    """Pages reached through a navigation link that show no dated link and either an
-    empty-state phrase of the rubric or an empty list container."""
+    """Pages reached through a navigation link that the page rules call blank
+    (:func:`~evalcrawler.scoring.pages.page_verdict`): no publish date of their own, no dated
+    link, at most 300 characters of text of their own, and an empty-state phrase of the
+    rubric or an empty list container where the list should be."""
     out: list[Column] = []
     for i, page in enumerate(ctx.site_pages):
         if i == ctx.home_index or i in ctx.list_pages:
             continue
-        if blank_reason(page, ctx.thresholds) is None:
+        verdict = page_verdict(page, ctx.thresholds)
+        if verdict.kind != BLANK:
             continue
+        reason = verdict.reason
         via_nav = page.via_nav or any(link.nav for _, link in ctx.incoming.get(i, []))
         if not via_nav:
             continue
@@ -164,6 +173,7 @@ def find_blank_columns(ctx: MetricContext) -> list[Column]:
             age_days=None,
             stale=False,
             blank=True,
+            reason=f"{reason}; reached through a navigation link",
         )
         out.append(Column(i, [i], [], result))
     return out
