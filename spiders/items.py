@@ -479,6 +479,15 @@ def resolve_items(items: list[Item], fetched: date, page_year: int | None) -> li
         for hit in it.hits:
             context = None
             if hit.year is None:
+                # The year of a date of the same month and day in the link's URL is the item's
+                # own (as a year written next to it); else the list heading's, the page's.
+                own = dates.url_year(it.main.url, hit.month, hit.day)
+                if own is not None:
+                    value = dates.to_date(own, hit.month, hit.day)
+                    if value is not None and value <= fetched:
+                        it.date, it.raw = value, " ".join(hit.raw.split())
+                        break
+                    continue
                 if it.list_el not in heading_years:
                     heading_years[it.list_el] = _heading_year(it.list_el, levels)
                 context = heading_years[it.list_el] or page_year

@@ -224,3 +224,17 @@ def test_a_box_a_script_file_of_its_name_fills_is_not_empty() -> None:
 )
 def test_container_names(marks: str, kind: str | None) -> None:
     assert container_kind(marks) == kind
+
+
+# --- Dates --------------------------------------------------------------------------------
+
+
+def test_a_month_day_takes_the_year_of_the_same_day_in_its_link() -> None:
+    # gov.cn 公文公报, 政府白皮书 box: (10-22) beside ../jrzg/2013-10/22/content_2511940.htm,
+    # fetched in Oct 2014: the white paper is of 2013, not 2014. (01-04) beside a link of
+    # 2012-12/26 shows another day: it keeps the page's fallback year.
+    _label, facts = corpus_page("www.gov.cn/portal-gwgb-2014.html")
+    by_title = {it.title: it.date for it in facts.dated_links}
+    assert by_title["西藏的发展与进步"] == date(2013, 10, 22)
+    assert by_title["钓鱼岛是中国的固有领土"] == date(2012, 9, 25)
+    assert by_title["中国的医疗卫生事业"] == date(2014, 1, 4)
