@@ -215,11 +215,19 @@ def _extraction(page: PageFacts, rows: int | None) -> list[str]:
 
 def _in_site(ctx: Any, page: PageFacts) -> list[str]:
     """What the site's column rules made of the page (continuations, navigation, stale)."""
+    from evalcrawler.scoring.columns import not_a_column
+
     index = next((i for i, p in enumerate(ctx.site_pages) if p is page), None)
     if index is None:
         return ["in the site: not a scored page (not a 2xx HTML page of the site)"]
     if index == ctx.home_index:
         return ["in the site: the home page (never a column; home_latest is read from it)"]
+    pattern = not_a_column(ctx, index)
+    if pattern is not None:
+        return [
+            f"in the site: never a column nor a blank column (the region file's "
+            f"extract.not_columns pattern {pattern!r} matches it)"
+        ]
     for column in ctx.columns:
         if index in column.members:
             r = column.result

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from evalcrawler.facts import DatedItem, calendar_day
 from evalcrawler.scoring.pages import BLANK, COLUMN, dated, page_verdict
 from evalcrawler.scoring.results import ColumnResult
+from evalcrawler.urls import matches_pattern
 
 if TYPE_CHECKING:
     from evalcrawler.scoring.metric_context import MetricContext
@@ -42,7 +43,8 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     that no column reaches (their first page was not fetched) are left out.
 
     A list page with ≥ 3 dated links that no fetched page links to at all (a start URL, a
-    sitemap entry) is a column: it was not reached "only through pager links".
+    sitemap entry) is a column: it was not reached "only through pager links". A page the
+    site's ``not_columns`` patterns match is none of these.
     """
     pages = ctx.site_pages
     incoming = ctx.incoming
@@ -50,6 +52,8 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     pager_only: set[int] = set()
     for i, page in enumerate(pages):
         if i == ctx.home_index:
+            continue
+        if not_a_column(ctx, i):
             continue
         links = incoming.get(i, [])
         if links and all(link.pager for _, link in links):
@@ -74,6 +78,21 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
             members[root].append(i)
     columns = [_column(ctx, r, members[r]) for r in roots]
     return columns, set(owner)
+
+
+def not_a_column(ctx: MetricContext, i: int) -> str | None:
+    """The site's ``not_columns`` pattern (region file, ``extract:``) that page ``i`` matches:
+    such a page is never a column, a continuation or a blank column."""
+    patterns = ctx.facts.not_columns
+    if not patterns:
+        return None
+    page = ctx.site_pages[i]
+    for url in (page.final_url, page.url):
+        if url:
+            found = matches_pattern(url, patterns)
+            if found is not None:
+                return found
+    return None
 
 
 def _column(ctx: MetricContext, root: int, members: list[int]) -> Column:
@@ -154,7 +173,7 @@ def find_blank_columns(ctx: MetricContext) -> list[Column]:
     rubric or an empty list container where the list should be."""
     out: list[Column] = []
     for i, page in enumerate(ctx.site_pages):
-        if i == ctx.home_index or i in ctx.list_pages:
+        if i == ctx.home_index or i in ctx.list_pages or not_a_column(ctx, i):
             continue
         verdict = page_verdict(page, ctx.thresholds)
         if verdict.kind != BLANK:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from urllib.parse import urlsplit
@@ -423,3 +424,91 @@ def heading_year(text: str) -> int | None:
     """The year a list heading shows (``2018年政府工作报告`` → 2018): four digits and 年."""
     m = _YEAR_ONLY.search(normalize(text))
     return int(m.group(1)) if m else None
+
+
+# ------------------------------------------------------------------ a site's own date format
+
+# The strptime directives a site's date format (region file: ``extract.date``) may use.
+_FORMAT_PARTS = {
+    "Y": r"(?P<Y>(?:19|20)\d{2})",
+    "y": r"(?P<y>\d{2})",
+    "m": r"(?P<m>\d{1,2})",
+    "d": r"(?P<d>\d{1,2})",
+    "H": r"\d{1,2}",
+    "M": r"\d{1,2}",
+    "S": r"\d{1,2}",
+}
+
+
+def compile_format(fmt: str) -> re.Pattern[str]:
+    """The pattern of a strptime format such as ``%y-%m-%d``, ``[%m-%d]`` or ``%Y年%m月%d``.
+
+    Only %Y, %y, %m, %d, %H, %M, %S and %% are read; the format must hold %m and %d (a year
+    is optional: a month-day date is resolved as docs/metrics.md says). Raises ``ValueError``
+    saying what is wrong."""
+    # Not glued to other digits or date separators: %m-%d is not the 12-17 of 2014-12-17.
+    out = [r"(?<![0-9A-Za-z\-/.:])"]
+    i = 0
+    seen: set[str] = set()
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            if i + 1 >= len(fmt):
+                raise ValueError(f"{fmt!r} ends with a lone %")
+            code = fmt[i + 1]
+            if code == "%":
+                out.append("%")
+            elif code in _FORMAT_PARTS:
+                if code in seen:
+                    raise ValueError(f"{fmt!r} has %{code} twice")
+                seen.add(code)
+                out.append(_FORMAT_PARTS[code])
+            else:
+                raise ValueError(
+                    f"{fmt!r} uses %{code}; only %Y, %y, %m, %d, %H, %M and %S are read"
+                )
+            i += 2
+            continue
+        out.append(r"\s*" if ch.isspace() else re.escape(ch))
+        i += 1
+    if not {"m", "d"} <= seen:
+        raise ValueError(f"{fmt!r} must hold %m and %d (the month and the day)")
+    if {"Y", "y"} <= seen:
+        raise ValueError(f"{fmt!r} has both %Y and %y")
+    out.append(r"(?![0-9A-Za-z\-/:])")
+    return re.compile("".join(out))
+
+
+def format_scanner(fmt: str) -> Callable[[str], list[DateHit]]:
+    """A :func:`scan` that first reads dates written in the site's format ``fmt``, then the
+    forms every page uses (where the first found none)."""
+    pattern = compile_format(fmt)
+
+    def scan_with_format(text: str, *, month_day: bool = True) -> list[DateHit]:
+        norm = normalize(text)
+        own: list[DateHit] = []
+        for m in pattern.finditer(norm):
+            parts = m.groupdict()
+            month, day = int(parts["m"]), int(parts["d"])
+            year: int | None = None
+            if parts.get("Y"):
+                year = int(parts["Y"])
+            elif parts.get("y"):
+                yy = int(parts["y"])
+                year = yy + (1900 if yy >= _CENTURY_PIVOT else 2000)
+            if _make_date(year or 2000, month, day) is None:
+                continue
+            if year is None and not month_day:
+                continue
+            own.append(DateHit(year, month, day, m.start(), m.end(), text[m.start() : m.end()]))
+        if not own:
+            return scan(text, month_day=month_day)
+        taken = [(h.start, h.end) for h in own]
+        rest = [
+            h
+            for h in scan(text, month_day=month_day)
+            if not any(a < h.end and h.start < b for a, b in taken)
+        ]
+        return sorted(own + rest, key=lambda h: h.start)
+
+    return scan_with_format

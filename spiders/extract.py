@@ -81,10 +81,11 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from evalcrawler.facts import DatedItem, Link, PageFacts
+from evalcrawler.facts import DatedItem, ExtractOptions, Link, PageFacts
 from evalcrawler.spiders import pubdate
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.containers import own_text, read_containers
+from evalcrawler.spiders.corrections import scanner, selected_rows
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
 from evalcrawler.spiders.hrefs import absolute_url
@@ -194,6 +195,39 @@ def _sniff_html(body: bytes) -> bool:
     return head.startswith(b"<") and _HTML_SNIFF.search(head) is not None
 
 
+def _apply_selector(
+    facts: PageFacts,
+    root: Any,
+    selector: str,
+    base: str,
+    url: str,
+    fetched: date,
+    scan: Any,
+    publish: date | None,
+) -> None:
+    """The site's list rows, picked by its CSS selector, are the page's main list (when the
+    selector finds rows on the page; else automatic reading stands)."""
+    rows = selected_rows(
+        root, selector, base, http_url(url), fetched, scan, publish.year if publish else None
+    )
+    if not rows:
+        return
+    facts.items = [row.item for row in rows if row.item is not None]
+    known = {(d.url, d.date) for d in facts.dated_links}
+    for row in rows:
+        if row.item is None:
+            continue
+        for link_url, text in row.links:
+            if (link_url, row.item.date) not in known:
+                known.add((link_url, row.item.date))
+                facts.dated_links.append(
+                    DatedItem(title=text, url=link_url, date=row.item.date, raw=row.item.raw)
+                )
+    # The rows hold the list: the page shows items (dated or not), no empty container.
+    facts.list_container = bool(facts.items)
+    facts.empty_container = None
+
+
 def _parse(text: str, limits: list[str]) -> Any:
     """The page's tree. What could not be read is added to ``limits``."""
     # Control characters, noncharacters and bidi controls never reach the tree (spiders/text.py);
@@ -273,11 +307,13 @@ def extract_page(
     status: int = 200,
     *,
     fetched: date | None = None,
+    options: ExtractOptions | None = None,
 ) -> PageFacts:
     """The facts of one response. ``headers`` keys are lower-case header names; ``fetched`` is
-    the fetch date (month-day resolution, future dates; default today). Never raises."""
+    the fetch date (month-day resolution, future dates; default today); ``options`` are the
+    site's corrections (a CSS selector of list rows, a date format). Never raises."""
     try:
-        return _extract(url, body, headers, status, fetched or date.today())
+        return _extract(url, body, headers, status, fetched or date.today(), options)
     except Exception:  # one odd page must not end a crawl of hundreds: keep what needs no parse
         log.exception("page-fact extraction failed for %s", url)
         facts = page_without_facts(url, body, headers, status)
@@ -301,7 +337,12 @@ def page_without_facts(
 
 
 def _extract(
-    url: str, body: bytes, headers: Mapping[str, str], status: int, fetched: date
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    status: int,
+    fetched: date,
+    options: ExtractOptions | None = None,
 ) -> PageFacts:
     body = bytes(body or b"")
     raw_type = _header(headers, "content-type")
@@ -369,7 +410,8 @@ def _extract(
             break
     facts.text = render("".join(raw_parts))[:TEXT_CAP]
 
-    candidates = collect_items(w, fetched, http_url(url))
+    scan = scanner(options.date_format if options else None)
+    candidates = collect_items(w, fetched, http_url(url), scan)
 
     # Publish date: meta, else a labelled date in the shown text, else the article's info line
     # (date next to 来源). Text of dated list items and footers is left out, so a list page's
@@ -416,6 +458,8 @@ def _extract(
                 node = node.getparent()
     facts.list_container, facts.empty_container = read_containers(w, holders)
     facts.own_text = own_text(w)
+    if options is not None and options.list_selector:
+        _apply_selector(facts, root, options.list_selector, base, url, fetched, scan, publish)
 
     facts.forms = [read_form(el, url, base) for el in w.forms]
     facts.threads = extract_threads(root, http_url(url) or url, fetched, text=facts.text, base=base)

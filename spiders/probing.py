@@ -87,7 +87,9 @@ class ProbesMixin:
 
         def on_error(self, failure: Failure) -> Iterator[Any]: ...
 
-        async def _extract(self, response: Response, headers: dict[str, str]) -> PageFacts: ...
+        async def _extract(
+            self, state: SiteState, response: Response, headers: dict[str, str]
+        ) -> PageFacts: ...
 
     def _probe_request(
         self, state: SiteState, kind: str, seq: int, url: str, **kwargs: Any
@@ -223,7 +225,7 @@ class ProbesMixin:
         facts = None
         if kind == "search":  # read before the probe stops counting as outstanding
             content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-            facts = await self._extract(response, {"content-type": content_type})
+            facts = await self._extract(state, response, {"content-type": content_type})
         state.outstanding -= 1
         headers = {
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")

@@ -38,7 +38,7 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
 
-from evalcrawler.facts import SEARCH_QUERY, LinkCheck, PageFacts
+from evalcrawler.facts import SEARCH_QUERY, ExtractOptions, LinkCheck, PageFacts
 from evalcrawler.limits import SITE_TIMEOUT
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.extractpool import ExtractPool, is_cut
@@ -102,6 +102,7 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
                 url=site["url"],
                 hosts=frozenset(site["hosts"]),
                 candidates=home_candidates(site["url"], site.get("aliases", [])),
+                extract=ExtractOptions.from_config(site.get("extract")),
             )
             self.sites[state.pk] = state
         self._resolver: Any = None
@@ -391,20 +392,28 @@ class SiteSpider(ProbesMixin, FailureMixin, scrapy.Spider):
             k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
             for k, v in response.headers.items()
         }
-        facts = await self._extract(response, headers)
+        facts = await self._extract(state, response, headers)
         for out in self._record_page(state, response, facts):
             yield out
         for out in self._settle(state):
             yield out
 
-    async def _extract(self, response: Response, headers: dict[str, str]) -> PageFacts:
-        """The page's facts, from the extraction pool (off the reactor thread, time-limited)."""
+    async def _extract(
+        self, state: SiteState, response: Response, headers: dict[str, str]
+    ) -> PageFacts:
+        """The page's facts, from the extraction pool (off the reactor thread, time-limited),
+        read with the site's corrections (the region file's ``extract:``)."""
         if self._extract_pool is None:  # a spider made without a crawler
             return extract_page(
-                response.url, response.body, headers, response.status, fetched=self.fetched
+                response.url,
+                response.body,
+                headers,
+                response.status,
+                fetched=self.fetched,
+                options=state.extract,
             )
         return await self._extract_pool.extract(
-            response.url, response.body, headers, response.status, self.fetched
+            response.url, response.body, headers, response.status, self.fetched, state.extract
         )
 
     def _record_page(self, state: SiteState, response: Response, facts: PageFacts) -> Iterator[Any]:
