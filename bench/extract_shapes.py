@@ -111,6 +111,18 @@ def lists(n: int) -> bytes:
     return _page(f"<div>{rows}</div>")
 
 
+def wrapped_lists(n: int) -> bytes:
+    # Spacers first, then one-row lists each in a wrapper with a blank rule: every list climbs
+    # to the same parent, whose children must be read once, not once per list.
+    spacers = "<div><span></span></div>" * n
+    rows = "".join(
+        f'<div><ul><li><a href="/a/{i}.html">第{i}项</a> 2013-11-{i % 28 + 1:02d}</li></ul>'
+        "<div class=rule></div></div><table><tr><td></td></tr></table>"
+        for i in range(n)
+    )
+    return _page(f"<div>{spacers}{rows}</div>")
+
+
 def heading_sibling(n: int) -> bytes:
     big = "标题文字" * n
     rows = "".join(
@@ -230,6 +242,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "dd-only": dd_only,
     "spans": spans,
     "lists": lists,
+    "wrapped-lists": wrapped_lists,
     "heading-sibling": heading_sibling,
     "board-rows": board_rows,
     "board-labels": board_labels,

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from evalcrawler.db import normalise_url, session_scope, store
 from evalcrawler.db.models import Link, Page, Run, Site
 from evalcrawler.errors import ConfigError
-from evalcrawler.facts import PageFacts
+from evalcrawler.facts import ExtractOptions, PageFacts
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,12 @@ def rebuild_page_facts(
         sites = {
             s.site_id: s.id for s in session.scalars(select(Site).where(Site.run_id == run_id))
         }
+        # Each site's corrections for extraction, as the run recorded them.
+        options = {
+            sites[site_id]: ExtractOptions.from_config(extract)
+            for site_id, extract in store.site_corrections(run).items()
+            if site_id in sites
+        }
         stored = set(session.scalars(select(Page.url).where(Page.run_id == run_id)))
     result = Rebuilt(run_id=run_id, folder=folder)
     found = warcread.scan(folder)
@@ -166,7 +172,7 @@ def rebuild_page_facts(
             for start in range(0, len(plan), WRITE_BATCH):
                 items = []
                 for pk, context in plan[start : start + WRITE_BATCH]:
-                    facts = _rebuild_page(folder, context, fetched, result)
+                    facts = _rebuild_page(folder, context, fetched, result, options.get(pk))
                     if facts is not None:
                         items.append({"type": "page", "site_pk": pk, "facts": facts})
                         result.links += len(facts.links)
@@ -185,7 +191,11 @@ def rebuild_page_facts(
 
 
 def _rebuild_page(
-    folder: Path, context: dict[str, Any], fetched: Any, result: Rebuilt
+    folder: Path,
+    context: dict[str, Any],
+    fetched: Any,
+    result: Rebuilt,
+    options: ExtractOptions | None = None,
 ) -> PageFacts | None:
     """One page's facts from its archived response and crawl context (as the spider built
     them in ``SiteSpider._record_page`` / ``on_error``)."""
@@ -212,7 +222,12 @@ def _rebuild_page(
         else:
             status = response.status or int(context.get("status") or 0)  # a rendered DOM's
             facts = extract_page(
-                response.url, response.body, response.headers, status, fetched=fetched
+                response.url,
+                response.body,
+                response.headers,
+                status,
+                fetched=fetched,
+                options=options,
             )
         if context.get("rendered"):
             facts.rendered, facts.scripted = True, None

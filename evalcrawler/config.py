@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -55,6 +55,66 @@ def _check_url(value: str) -> str:
     return value
 
 
+class SiteExtract(BaseModel):
+    """Corrections for a site that automatic reading gets wrong (docs/metrics.md, "Per-site
+    corrections"): ``list``, a CSS selector of the site's list rows; ``date``, the strptime
+    format of their dates; ``not_columns``, URL patterns of pages that are never columns nor
+    blank columns (``/bsfw/*`` matches the path, ``https://host/bsfw/*`` the whole URL)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    list_selector: str | None = Field(default=None, alias="list")
+    date: str | None = None
+    not_columns: list[str] = Field(default_factory=list)
+
+    @field_validator("list_selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from cssselect import SelectorError
+        from lxml.cssselect import CSSSelector
+
+        if not value.strip():
+            raise ValueError('is empty; write the CSS selector of the list rows, e.g. "ul.list li"')
+        try:
+            CSSSelector(value)
+        except (SelectorError, ValueError) as exc:
+            raise ValueError(
+                f"{value!r} is not a CSS selector lxml can use ({exc}); write one such as "
+                '"div.news-list li"'
+            ) from None
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from evalcrawler.spiders.dates import compile_format
+
+        try:
+            compile_format(value)
+        except ValueError as exc:
+            raise ValueError(f'{exc}; write the format as strptime does, e.g. "%y-%m-%d"') from None
+        return value
+
+    @field_validator("not_columns")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not value.startswith(("/", "http://", "https://")):
+                raise ValueError(
+                    f'{value!r} is not a URL pattern; write a path pattern such as "/bsfw/*" '
+                    'or a URL pattern such as "https://www.example.gov.cn/bsfw/*"'
+                )
+        return values
+
+    def dump(self) -> dict[str, Any]:
+        """The corrections as the region file writes them (``list``, ``date``, …)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
 class SiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +126,7 @@ class SiteConfig(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     region: str | None = Field(default=None, pattern=SLUG)  # for files that hold several regions
     render: Literal["js"] | None = None  # every page through the browser (docs/rendering.md)
+    extract: SiteExtract | None = None  # corrections for automatic reading (docs/metrics.md)
 
     @field_validator("url")
     @classmethod

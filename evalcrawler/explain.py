@@ -199,9 +199,10 @@ def _extraction(page: PageFacts, rows: int | None) -> list[str]:
         lines.append(f"  … {len(page.items) - rows} more rows (--all shows every row)")
     lines.append(f"dated links anywhere on the page: {len(page.dated_links)}")
     lines.append(f"empty-state phrase where a list should be: {page.empty_state or 'none'}")
-    lines.append(
-        f"empty list container: {'yes' if page.list_container and not page.items else 'no'}"
-    )
+    empty = (page.empty_container or "yes") if page.list_container and not page.items else "no"
+    lines.append(f"empty list container: {empty}")
+    if page.own_text is not None:
+        lines.append(f"text of its own (outside links, navigation, footers): {page.own_text}")
     if page.threads:
         lines.append(f"letters: {len(page.threads)}")
         for t in page.threads[: rows or len(page.threads)]:
@@ -214,11 +215,19 @@ def _extraction(page: PageFacts, rows: int | None) -> list[str]:
 
 def _in_site(ctx: Any, page: PageFacts) -> list[str]:
     """What the site's column rules made of the page (continuations, navigation, stale)."""
+    from evalcrawler.scoring.columns import not_a_column
+
     index = next((i for i, p in enumerate(ctx.site_pages) if p is page), None)
     if index is None:
         return ["in the site: not a scored page (not a 2xx HTML page of the site)"]
     if index == ctx.home_index:
         return ["in the site: the home page (never a column; home_latest is read from it)"]
+    pattern = not_a_column(ctx, index)
+    if pattern is not None:
+        return [
+            f"in the site: never a column nor a blank column (the region file's "
+            f"extract.not_columns pattern {pattern!r} matches it)"
+        ]
     for column in ctx.columns:
         if index in column.members:
             r = column.result
@@ -232,7 +241,8 @@ def _in_site(ctx: Any, page: PageFacts) -> list[str]:
             ]
     for column in ctx.blank_columns:
         if index == column.root:
-            return [f"in the site: blank column {column.result.column!r} ({column.result.kind})"]
+            r = column.result
+            return [f"in the site: blank column {r.column!r} ({r.kind}): {r.reason}"]
     if index in ctx.list_pages:
         return ["in the site: a list page no column reaches (its first page was not fetched)"]
     return ["in the site: neither a column nor a blank column"]

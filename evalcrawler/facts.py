@@ -129,7 +129,11 @@ class PageFacts:
     items: list[DatedItem] = field(default_factory=list)  # the main list's dated links
     dated_links: list[DatedItem] = field(default_factory=list)  # every dated link on the page
     list_container: bool = False  # the page has a content-list container (even if empty)
+    empty_container: str | None = None  # the empty one, named (div.lists-pages), if any
     empty_state: str | None = None  # an empty-state phrase shown (暂无信息, 正在建设 ...)
+    # Characters (blanks not counted) of shown text outside links, navigation, footers and
+    # comments; None in facts stored before it was counted.
+    own_text: int | None = None
     images: int = 0  # <img> elements
     images_alt: int = 0  # of those, with a non-empty alt
     forms: list[Form] = field(default_factory=list)
@@ -235,6 +239,9 @@ class SiteFacts:
     pages: list[PageFacts] = field(default_factory=list)
     checks: list[LinkCheck] = field(default_factory=list)
     probes: list[Probe] = field(default_factory=list)
+    # URL patterns of pages that are never columns nor blank columns (the region file's
+    # extract.not_columns for the site; see ExtractOptions).
+    not_columns: tuple[str, ...] = ()
 
     @property
     def home(self) -> PageFacts | None:
@@ -242,6 +249,24 @@ class SiteFacts:
             if page.is_home:
                 return page
         return None
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Corrections for a site that automatic reading gets wrong (the region file's
+    ``extract:``): a CSS selector of its list rows and a strptime format of their dates.
+    Automatic reading stays the default; the crawl passes these to extraction."""
+
+    list_selector: str | None = None
+    date_format: str | None = None
+
+    @classmethod
+    def from_config(cls, data: dict[str, Any] | None) -> ExtractOptions | None:
+        """From a site's stored ``extract`` mapping (``list``, ``date``); ``None`` when it
+        corrects nothing that extraction reads."""
+        if not data or not (data.get("list") or data.get("date")):
+            return None
+        return cls(list_selector=data.get("list") or None, date_format=data.get("date") or None)
 
 
 def calendar_day(value: date) -> date:

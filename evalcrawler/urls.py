@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -205,3 +206,22 @@ def same_site_family(url: str, hosts: frozenset[str]) -> bool:
         return False
     domain = registered_domain(host_of(url))
     return any(registered_domain(h) == domain for h in hosts)
+
+
+def matches_pattern(url: str, patterns: Iterable[str]) -> str | None:
+    """The first URL pattern (a region file's ``extract.not_columns``) that ``url`` matches, or
+    ``None``. A pattern that starts with ``/`` is matched against the URL's path (with its
+    query, when it has one), any other against the whole URL; ``*`` matches any run of
+    characters, ``/`` included, ``?`` one character (shell-style, case-sensitive)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    for pattern in patterns:
+        subject = path if pattern.startswith("/") else url
+        if fnmatchcase(subject, pattern) or (
+            pattern.startswith("/") and fnmatchcase(parts.path or "/", pattern)
+        ):
+            return pattern
+    return None

@@ -270,6 +270,7 @@ def column_from_dict(raw: Mapping[str, Any]) -> ColumnResult:
         age_days=_int_or_none(raw.get("age_days")),
         stale=bool(raw.get("stale")),
         blank=bool(raw.get("blank")),
+        reason=str(raw.get("reason") or ""),
     )
 
 

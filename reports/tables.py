@@ -105,6 +105,7 @@ def build_tables(data: ReportData) -> dict[str, Table]:
                     "age_days": col.age_days,
                     "stale": col.stale,
                     "blank": col.blank,
+                    "reason": col.reason,
                 }
             )
         for link in site.broken:
@@ -167,7 +168,18 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     )
     tables["columns"] = Table(
         "columns",
-        ["site_id", "column", "url", "kind", "items", "latest", "age_days", "stale", "blank"],
+        [
+            "site_id",
+            "column",
+            "url",
+            "kind",
+            "items",
+            "latest",
+            "age_days",
+            "stale",
+            "blank",
+            "reason",
+        ],
         column_rows,
     )
     tables["threads"] = Table(

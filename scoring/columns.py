@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evalcrawler.facts import DatedItem, calendar_day
-from evalcrawler.scoring.pages import COLUMN, blank_reason, dated, page_verdict
+from evalcrawler.scoring.pages import BLANK, COLUMN, dated, page_verdict
 from evalcrawler.scoring.results import ColumnResult
+from evalcrawler.urls import matches_pattern
 
 if TYPE_CHECKING:
     from evalcrawler.scoring.metric_context import MetricContext
@@ -58,7 +59,8 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
 
     A list page with ≥ 3 dated links that no fetched page links to at all (a start URL, a
     sitemap entry) is a column: it was not reached "only through pager links". The items of a
-    page's list endpoint count as the page's own.
+    page's list endpoint count as the page's own. A page the site's ``not_columns`` patterns
+    match is none of these.
     """
     pages = ctx.site_pages
     incoming = ctx.incoming
@@ -67,6 +69,8 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     pager_only: set[int] = set()
     for i, page in enumerate(pages):
         if i == ctx.home_index:
+            continue
+        if not_a_column(ctx, i):
             continue
         links = incoming.get(i, [])
         if links and all(link.pager for _, link in links):
@@ -93,6 +97,21 @@ def scan_columns(ctx: MetricContext) -> tuple[list[Column], set[int]]:
     return columns, set(owner)
 
 
+def not_a_column(ctx: MetricContext, i: int) -> str | None:
+    """The site's ``not_columns`` pattern (region file, ``extract:``) that page ``i`` matches:
+    such a page is never a column, a continuation or a blank column."""
+    patterns = ctx.facts.not_columns
+    if not patterns:
+        return None
+    page = ctx.site_pages[i]
+    for url in (page.final_url, page.url):
+        if url:
+            found = matches_pattern(url, patterns)
+            if found is not None:
+                return found
+    return None
+
+
 def _column(
     ctx: MetricContext, root: int, members: list[int], loaded: dict[int, list[DatedItem]]
 ) -> Column:
@@ -115,6 +134,10 @@ def _column(
     age = ctx.age(latest) if latest is not None else None
     limit = _stale_limit(ctx, kind)
     stale = age is not None and limit is not None and age > limit
+    reason = page_verdict(ctx.site_pages[root], ctx.thresholds).reason
+    if len(members) > 1:
+        more = len(members) - 1
+        reason += f"; {more} pager continuation{'s' if more > 1 else ''} folded in"
     result = ColumnResult(
         column=name,
         url=ctx.page_url(root),
@@ -124,6 +147,7 @@ def _column(
         age_days=age,
         stale=stale,
         blank=False,
+        reason=reason,
     )
     return Column(root, members, items, result)
 
@@ -162,14 +186,18 @@ def _stale_limit(ctx: MetricContext, kind: str) -> int | None:
 
 
 def find_blank_columns(ctx: MetricContext) -> list[Column]:
-    """Pages reached through a navigation link that show no dated link and either an
-    empty-state phrase of the rubric or an empty list container."""
+    """Pages reached through a navigation link that the page rules call blank
+    (:func:`~evalcrawler.scoring.pages.page_verdict`): no publish date of their own, no dated
+    link, at most 300 characters of text of their own, and an empty-state phrase of the
+    rubric or an empty list container where the list should be."""
     out: list[Column] = []
     for i, page in enumerate(ctx.site_pages):
-        if i == ctx.home_index or i in ctx.list_pages:
+        if i == ctx.home_index or i in ctx.list_pages or not_a_column(ctx, i):
             continue
-        if blank_reason(page, ctx.thresholds) is None:
+        verdict = page_verdict(page, ctx.thresholds)
+        if verdict.kind != BLANK:
             continue
+        reason = verdict.reason
         via_nav = page.via_nav or any(link.nav for _, link in ctx.incoming.get(i, []))
         if not via_nav:
             continue
@@ -183,6 +211,7 @@ def find_blank_columns(ctx: MetricContext) -> list[Column]:
             age_days=None,
             stale=False,
             blank=True,
+            reason=f"{reason}; reached through a navigation link",
         )
         out.append(Column(i, [i], [], result))
     return out

@@ -57,7 +57,10 @@ Decisions where ``docs/metrics.md`` leaves room (each is also explained at its c
 * Blank columns: the empty-state phrase is the one the extractor found where the list should
   be (matched against the rubric's phrases), not any occurrence in the page text; "reached
   through a navigation link" is a navigation link on another fetched page, or the crawler's
-  ``via_nav``.
+  ``via_nav``; a page with a publish date of its own, or with more than 300 characters of its
+  own text, is never blank (a false blank fails a site: when unsure, not blank); facts stored
+  before the own text was counted are judged without that rule. Pages a site's
+  ``not_columns`` patterns match are neither columns nor blank columns.
 * Letters: a record without an asked date is not a letter; the site's letters form one board
   for the "unanswered when the board shows reply dates" rule, else the state stays unknown.
   The window is the calendar days [as-of − window, as-of], both included. A reply dated

@@ -18,6 +18,11 @@ COLUMN = "column"
 BLANK = "blank"
 OTHER = "other"
 
+# A page with more text of its own than this (characters, blanks not counted: shown text
+# outside links, navigation, footers) is never a blank column: a service guide, a form, an
+# introduction or an article has content, whatever boxes of it are empty.
+OWN_TEXT_NEVER_BLANK = 300
+
 
 @dataclass(frozen=True)
 class PageVerdict:
@@ -53,17 +58,35 @@ def page_verdict(page: PageFacts, thresholds: Thresholds, more_items: int = 0) -
             f"its main list holds {len(items)} dated link{'s' if len(items) > 1 else ''}, fewer "
             f"than the {thresholds.min_column_items} of a column",
         )
+    shown = _empty_shown(page, thresholds)
+    if shown is not None and _has_text(page):
+        return PageVerdict(
+            OTHER,
+            f"{shown}, but the page has {page.own_text} characters of text of its own (more "
+            f"than {OWN_TEXT_NEVER_BLANK}): a page with content is never a blank column",
+        )
     return PageVerdict(OTHER, "no dated list, no empty list where one should be")
 
 
 def blank_reason(page: PageFacts, thresholds: Thresholds) -> str | None:
     """Why the page shows as a blank column (no item, and an empty-state phrase or an empty list
-    container where its list should be), or ``None`` when it does not."""
-    if page.items or page.dated_links:
+    container where its list should be, and no more than :data:`OWN_TEXT_NEVER_BLANK`
+    characters of text of its own), or ``None`` when it does not."""
+    if page.items or page.dated_links or _has_text(page):
         return None
     if page.endpoints or page.scripted:
         # Its list is loaded by a script: not measured without it, never called blank.
         return None
+    return _empty_shown(page, thresholds)
+
+
+def _has_text(page: PageFacts) -> bool:
+    return page.own_text is not None and page.own_text > OWN_TEXT_NEVER_BLANK
+
+
+def _empty_shown(page: PageFacts, thresholds: Thresholds) -> str | None:
+    """What shows where the page's list should be: an empty-state phrase, or an empty list
+    container (named when the facts name it)."""
     phrases = [p for p in thresholds.empty_phrases if p]
     # Only the phrase the extractor found where the list should be counts, not any occurrence
     # in the page text: prose such as 城市建设中 contains 建设中.
@@ -71,6 +94,8 @@ def blank_reason(page: PageFacts, thresholds: Thresholds) -> str | None:
     shown = next((p for p in phrases if p in empty_state), None)
     if shown is not None:
         return f"the page shows {shown} where its list should be"
-    if page.list_container:
+    if page.list_container and not page.items:
+        if page.empty_container:
+            return f"its list container {page.empty_container} holds no item"
         return "its list container holds no item"
     return None

@@ -105,6 +105,7 @@ class ColumnResult:
     age_days: int | None
     stale: bool
     blank: bool
+    reason: str = ""  # why the page is a column, or why it is a blank one
 
 
 @dataclass

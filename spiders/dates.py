@@ -4,7 +4,8 @@ The rules are the ones of ``docs/metrics.md`` ("Full date", "month-day"):
 
 * full dates: ``2026-11-20``, ``2026/11/20``, ``2026.11.20``, ``2026年11月20日`` (with or without
   zero padding and spaces, optionally with a time ``09:30`` / ``09时30分``), also with full-width
-  digits (``２０２６年１１月２０日``) and in Chinese numerals (``二〇一四年八月二十八日``);
+  digits (``２０２６年１１月２０日``) and in Chinese numerals (``二〇一四年八月二十八日``); and
+  with a two-digit year, ``14-12-17`` or ``14/12/17`` (20YY; 19YY from 90 on);
 * month-day dates: ``11-20``, ``[11-20]``, ``11/20``, ``11月20日``. They carry no year and are
   resolved by the caller's context (see :func:`resolve_month_day`); a year written just before
   one, separated only by blanks (what is left of TRS's ``<!-- 2018-->07-04`` once the comment
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from urllib.parse import urlsplit
@@ -62,6 +64,15 @@ _CN_FULL = re.compile(
     r"(?P<y>[〇○零Ｏ一二三四五六七八九0-9]{4})\s*年\s*"
     r"(?P<m>[一二三四五六七八九十]{1,2})\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*[日号]"
 )
+
+# A two-digit year: 14-12-17, [14-12-17], 14/12/17 (YY-MM-DD, one separator twice, two digits
+# each, not glued to other digits: 14-10-2018 is no date, 0351-12-34 a phone number).
+_YY_MD = re.compile(
+    r"(?<![0-9A-Za-z\-/.:])(?P<y>\d{2})(?P<sep>[-/])(?P<m>\d{2})(?P=sep)(?P<d>\d{2})"
+    r"(?![0-9A-Za-z\-/:%日号])" + _TIME
+)
+# A two-digit year from this value on is 19YY, below it 20YY.
+_CENTURY_PIVOT = 90
 
 # A year, blanks only, then MM-DD / MM/DD: "2018 07-04" (the TRS comment trap).
 _YEAR_MD = re.compile(
@@ -124,6 +135,11 @@ def _make_date(y: int, m: int, d: int) -> date | None:
         return date(y, m, d)
     except ValueError:
         return None
+
+
+def to_date(y: int, m: int, d: int) -> date | None:
+    """``date(y, m, d)``, or ``None`` when there is no such day."""
+    return _make_date(y, m, d)
 
 
 def _make_time(match: re.Match[str]) -> time | None:
@@ -216,6 +232,18 @@ def scan(text: str, *, month_day: bool = True) -> list[DateHit]:
         mo = int(m.group("m") or m.group("m2"))
         d = int(m.group("d") or m.group("d2"))
         take(m.span())
+        if _make_date(y, mo, d) is None:
+            continue
+        hits.append(
+            DateHit(y, mo, d, m.start(), m.end(), text[m.start() : m.end()].strip(), _make_time(m))
+        )
+    settle()
+    for m in _YY_MD.finditer(norm):
+        if not free(*m.span()):
+            continue
+        yy, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        take(m.span())
+        y = yy + (1900 if yy >= _CENTURY_PIVOT else 2000)
         if _make_date(y, mo, d) is None:
             continue
         hits.append(
@@ -365,7 +393,122 @@ def url_date(url: str | None, fetched: date) -> tuple[date, str] | None:
     return None
 
 
+# Dates in URL paths: 20140619 (t20140619_…, 20171220144159170.html), 2014-06/19, 2014/06/19,
+# 2014/6/19 (art/2014/6/19/…).
+_URL_COMPACT = re.compile(
+    r"(?<![0-9])(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])"
+)
+_URL_SPLIT = re.compile(
+    r"(?<![0-9])(?P<y>(?:19|20)\d{2})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?![0-9])"
+)
+
+
+def url_year(url: str | None, month: int, day: int) -> int | None:
+    """The year of a date in the URL's path whose month and day are ``month`` and ``day``: the
+    year a month-day date shown for that link belongs to (``(06-19)`` beside
+    ``2014-06/19/content_….htm``). ``None`` when the path shows no such date."""
+    if not url:
+        return None
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    for pattern in (_URL_SPLIT, _URL_COMPACT):
+        for m in pattern.finditer(path):
+            if int(m.group("m")) == month and int(m.group("d")) == day:
+                return int(m.group("y"))
+    return None
+
+
 def heading_year(text: str) -> int | None:
     """The year a list heading shows (``2018年政府工作报告`` → 2018): four digits and 年."""
     m = _YEAR_ONLY.search(normalize(text))
     return int(m.group(1)) if m else None
+
+
+# ------------------------------------------------------------------ a site's own date format
+
+# The strptime directives a site's date format (region file: ``extract.date``) may use.
+_FORMAT_PARTS = {
+    "Y": r"(?P<Y>(?:19|20)\d{2})",
+    "y": r"(?P<y>\d{2})",
+    "m": r"(?P<m>\d{1,2})",
+    "d": r"(?P<d>\d{1,2})",
+    "H": r"\d{1,2}",
+    "M": r"\d{1,2}",
+    "S": r"\d{1,2}",
+}
+
+
+def compile_format(fmt: str) -> re.Pattern[str]:
+    """The pattern of a strptime format such as ``%y-%m-%d``, ``[%m-%d]`` or ``%Y年%m月%d``.
+
+    Only %Y, %y, %m, %d, %H, %M, %S and %% are read; the format must hold %m and %d (a year
+    is optional: a month-day date is resolved as docs/metrics.md says). Raises ``ValueError``
+    saying what is wrong."""
+    # Not glued to other digits or date separators: %m-%d is not the 12-17 of 2014-12-17.
+    out = [r"(?<![0-9A-Za-z\-/.:])"]
+    i = 0
+    seen: set[str] = set()
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            if i + 1 >= len(fmt):
+                raise ValueError(f"{fmt!r} ends with a lone %")
+            code = fmt[i + 1]
+            if code == "%":
+                out.append("%")
+            elif code in _FORMAT_PARTS:
+                if code in seen:
+                    raise ValueError(f"{fmt!r} has %{code} twice")
+                seen.add(code)
+                out.append(_FORMAT_PARTS[code])
+            else:
+                raise ValueError(
+                    f"{fmt!r} uses %{code}; only %Y, %y, %m, %d, %H, %M and %S are read"
+                )
+            i += 2
+            continue
+        out.append(r"\s*" if ch.isspace() else re.escape(ch))
+        i += 1
+    if not {"m", "d"} <= seen:
+        raise ValueError(f"{fmt!r} must hold %m and %d (the month and the day)")
+    if {"Y", "y"} <= seen:
+        raise ValueError(f"{fmt!r} has both %Y and %y")
+    out.append(r"(?![0-9A-Za-z\-/:])")
+    return re.compile("".join(out))
+
+
+def format_scanner(fmt: str) -> Callable[[str], list[DateHit]]:
+    """A :func:`scan` that first reads dates written in the site's format ``fmt``, then the
+    forms every page uses (where the first found none)."""
+    pattern = compile_format(fmt)
+
+    def scan_with_format(text: str, *, month_day: bool = True) -> list[DateHit]:
+        norm = normalize(text)
+        own: list[DateHit] = []
+        for m in pattern.finditer(norm):
+            parts = m.groupdict()
+            month, day = int(parts["m"]), int(parts["d"])
+            year: int | None = None
+            if parts.get("Y"):
+                year = int(parts["Y"])
+            elif parts.get("y"):
+                yy = int(parts["y"])
+                year = yy + (1900 if yy >= _CENTURY_PIVOT else 2000)
+            if _make_date(year or 2000, month, day) is None:
+                continue
+            if year is None and not month_day:
+                continue
+            own.append(DateHit(year, month, day, m.start(), m.end(), text[m.start() : m.end()]))
+        if not own:
+            return scan(text, month_day=month_day)
+        taken = [(h.start, h.end) for h in own]
+        rest = [
+            h
+            for h in scan(text, month_day=month_day)
+            if not any(a < h.end and h.start < b for a, b in taken)
+        ]
+        return sorted(own + rest, key=lambda h: h.start)
+
+    return scan_with_format

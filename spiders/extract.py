@@ -36,24 +36,35 @@ Decisions beyond docs/metrics.md
 * Month-day dates need two digits each in the numeric forms (``1/2`` is a pager, ``2.7`` a
   number). A year written next to one is the item's own: a resulting date after the fetch is
   no date (never moved back); only the heading / publish / fetch-year fallbacks move back.
-* Main list: sibling lists of one tag and class under one parent are one list (gov.cn splits a
-  column into ``ul.list01`` groups of six, or tables of five rows between spacer tables);
-  lists hidden by an inline ``display:none`` (inactive tabs) compete only if nothing shown
+* Main list: lists of one shape that follow each other are one list (gov.cn splits a column
+  into ``ul.list01`` groups of six, or tables of five rows between spacer tables; Pingtan into
+  ``div > ul`` blocks of five), unless a link lies between them (the next box of a portal) or
+  their wrappers are tab panes (``spiders/mainlist.py``); lists hidden by an inline
+  ``display:none`` or a class that says so (inactive tabs) compete only if nothing shown
   does; ties go to the first list.
-* List container: a container (marker in id/class, outside navigation and footers) counts
-  when it holds a dated item, or when it is empty: no non-pager link, no date, at most a few
-  characters besides an empty-state phrase and pager words. Containers named only by the
-  generic markers ``news``/``info``/``content`` count as empty only when they show nothing at
-  all (article bodies and info bars carry those names).
+* List container (``spiders/containers.py``): a container named as a list (a word of its
+  id/class holds ``list`` or ``datagrid``, or is or ends in ``lb``; not a carousel, slider or
+  pager), or a ``ul``/``ol``/``table`` named ``news``/``info``/``content``, outside navigation
+  and footers, counts when it holds a dated item, or when it is empty: no non-pager link, no
+  date, at most a few characters besides an empty-state phrase and pager words, nothing a
+  script fills (template attributes, a script or frame inside, its id or class named in the
+  page's scripts), and no other list container of the page shows links. A ``div`` named only
+  ``news``/``info``/``content`` is never an empty list (article bodies and info bars carry those
+  names).
 * Empty state: a phrase counts only as a short text (at most 40 characters) outside
-  navigation and footers, not inside a sentence.
-* Publish date: labels are tried in order 发布时间/发布日期/发文日期, then 更新时间, then a
-  bare 日期/时间 not glued to another word (成文日期 and 会议时间 are other dates). Text of dated
-  list rows and footers is not searched. When no label is shown, the article's info line
-  counts: a full date within 50 characters of 来源 (``2014-10-10 23:05 来源：新华社``, the
+  navigation, footers and script templates (``ms-if="error"``), not inside a sentence.
+* Own text: the characters (blanks not counted) of shown text outside links, navigation,
+  footers and comments; the scoring never calls a page with more than 300 a blank column.
+* Publish date (``spiders/pubdate.py``): labels are tried in order 发布时间/发布日期/发文日期,
+  then 更新时间, then a bare 日期/时间 not glued to another word (成文日期 and 会议时间 are other
+  dates; a bare label that labels several different dates labels items, not the page). Text
+  of dated list rows and footers is not searched. When no label is shown, the article's info
+  line counts: a full date within 50 characters of 来源 (``2014-10-10 23:05 来源：新华社``, the
   gov.cn and court templates). htmldate comes last and only when the main list has fewer than
-  three items that show dates and the page is at most 2 MB; a date it returns that equals a
-  dated link's date is refused (it read a list row).
+  three items that show dates and the page is at most 2 MB; its date counts only when the page
+  shows it as its own: as text (not only in the URL, a ``<meta>`` build stamp or a script),
+  not right after the label of another date (发证日期, 有效期), not in a row of a data table
+  whose rows show dates, and not equal to a dated link's date.
 * Links: the first 5,000 of a page are kept, in page order; ``links_found`` counts them all.
 * Forms: the form's ``name`` counts like its id/class; a form with a password field is never
   a search form; ``input type=image`` and images labelled 搜索 count as buttons.
@@ -63,8 +74,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
-from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -72,15 +81,18 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from evalcrawler.facts import EMPTY_PHRASES, DatedItem, Link, PageFacts
-from evalcrawler.spiders import dates
+from evalcrawler.facts import DatedItem, ExtractOptions, Link, PageFacts
+from evalcrawler.spiders import pubdate
 from evalcrawler.spiders.boards import extract_threads
 from evalcrawler.spiders.challenge import challenge
+from evalcrawler.spiders.containers import own_text, read_containers
+from evalcrawler.spiders.corrections import scanner, selected_rows
 from evalcrawler.spiders.embedded import expand_scripts, needs_browser
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
 from evalcrawler.spiders.hrefs import absolute_url
-from evalcrawler.spiders.items import collect_items, item_pieces, main_list, resolve_items
+from evalcrawler.spiders.items import collect_items, item_pieces, resolve_items
+from evalcrawler.spiders.mainlist import main_list
 from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references
 from evalcrawler.spiders.walk import (
@@ -88,11 +100,8 @@ from evalcrawler.spiders.walk import (
     NAV,
     P_COMMENT,
     PAGER,
-    Span,
-    Walk,
     is_pager,
     render,
-    span_raw,
     span_text,
     walk_tree,
 )
@@ -116,8 +125,6 @@ HTMLDATE_MAX = 2 * 1024 * 1024
 # name article bodies and info bars, so such a container counts as an empty list only when it
 # shows nothing at all.
 _LIST_MARKERS = ("list", "lb", "datagrid")
-
-PUBDATE_METAS = ("pubdate", "publishdate", "article:published_time", "dc.date")
 
 
 _MAGIC = (
@@ -146,14 +153,6 @@ _HTML_MIMES = ("text/html", "application/xhtml+xml")
 _HTML_SNIFF = re.compile(
     rb"<(!doctype\s+html|html|head|body|title|meta|div|p|a|table|script)\b", re.I
 )
-
-_LABEL_STRONG = re.compile(r"发布时间|发布日期|发文日期")
-_LABEL_UPDATE = re.compile(r"更新时间")
-# The generic labels count only on their own: 成文日期, 会议时间 or 来信时间 are other dates.
-_LABEL_WEAK = re.compile(r"(?<![\u3400-\u9fff])(?:日期|时间)")
-_LABEL_GAP = " \t\n\r:：\x1e\xa0\u3000[]【】"
-_DATELINE = re.compile(r"来源")
-_DATELINE_REACH = 50
 
 
 def _mime(content_type: str) -> str:
@@ -198,106 +197,37 @@ def _sniff_html(body: bytes) -> bool:
     return head.startswith(b"<") and _HTML_SNIFF.search(head) is not None
 
 
-# ---------------------------------------------------------------------------------------------
-# Publish date
-
-
-def _label_date(text: str, fetched: date) -> date | None:
-    for pattern in (_LABEL_STRONG, _LABEL_UPDATE, _LABEL_WEAK):
-        for m in pattern.finditer(text):
-            rest = text[m.end() : m.end() + 60]
-            gap = len(rest) - len(rest.lstrip(_LABEL_GAP))
-            if gap > 12:
-                continue
-            snippet = rest[gap:]
-            for hit in dates.scan(snippet, month_day=False):
-                if hit.start > 0:
-                    break
-                value = hit.to_date()
-                if value is not None and value <= fetched:
-                    return value
-                break
-    return None
-
-
-def _dateline_date(text: str, fetched: date) -> date | None:
-    """The date of an article's info line: ``2014-10-10 23:05 来源： 新华社``."""
-    for m in _DATELINE.finditer(text):
-        before = text[max(0, m.start() - _DATELINE_REACH) : m.start()]
-        for hit in reversed(dates.scan(before, month_day=False)):
-            value = hit.to_date()
-            if value is not None and value <= fetched:
-                return value
-        after = text[m.end() : m.end() + _DATELINE_REACH]
-        for hit in dates.scan(after, month_day=False):
-            value = hit.to_date()
-            if value is not None and value <= fetched:
-                return value
-    return None
-
-
-def _htmldate(root: Any, url: str, fetched: date) -> date | None:
-    try:
-        from htmldate import find_date
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    try:
-        with warnings.catch_warnings():
-            # htmldate and its parsers warn about odd inputs; pytest runs with warnings as errors
-            # and a warning about a scraped page is not a defect of ours.
-            warnings.simplefilter("ignore")
-            found = find_date(
-                root,
-                url=url,
-                original_date=True,
-                extensive_search=False,
-                outputformat="%Y-%m-%d",
-                max_date=fetched.isoformat(),
-            )
-    except Exception:  # htmldate raises on inputs it cannot handle; the fallback is optional
-        log.debug("htmldate failed on %s", url, exc_info=True)
-        return None
-    if not found:
-        return None
-    try:
-        value = date.fromisoformat(found)
-    except ValueError:
-        return None
-    return value if value <= fetched else None
-
-
-# ---------------------------------------------------------------------------------------------
-# List container
-
-
-# An empty list shows a phrase and a pager at most: a container with more text than this is
-# not empty (and containers nest: each reads at most this much).
-_EMPTY_CONTAINER_READ = 4_000
-
-
-def _empty_container(w: Walk, span: Span, link_starts: list[int], content_links: list[int]) -> bool:
-    """``content_links[i]``: how many of the first ``i`` links are not pager links."""
-    lo = bisect_left(link_starts, span.start)
-    hi = bisect_left(link_starts, span.end)
-    if content_links[hi] > content_links[lo]:
-        return False
-    raw, whole = span_raw(w.pieces, span.start, span.end, _EMPTY_CONTAINER_READ)
-    if not whole:
-        return False
-    text = render(raw)
-    if dates.scan(text, month_day=False):
-        return False
-    residue = text
-    for phrase in EMPTY_PHRASES:
-        residue = residue.replace(phrase, "")
-    residue = re.sub(r"[\s\d首页上下一尾末共条第页/|<>«»，。,.:：()（）\[\]]+", "", residue)
-    if len(residue) > 30:
-        return False
-    listish = span.el.tag in ("ul", "ol", "table") or any(m in span.marks for m in _LIST_MARKERS)
-    return listish or not residue
-
-
-# ---------------------------------------------------------------------------------------------
+def _apply_selector(
+    facts: PageFacts,
+    root: Any,
+    selector: str,
+    base: str,
+    url: str,
+    fetched: date,
+    scan: Any,
+    publish: date | None,
+) -> None:
+    """The site's list rows, picked by its CSS selector, are the page's main list (when the
+    selector finds rows on the page; else automatic reading stands)."""
+    rows = selected_rows(
+        root, selector, base, http_url(url), fetched, scan, publish.year if publish else None
+    )
+    if not rows:
+        return
+    facts.items = [row.item for row in rows if row.item is not None]
+    known = {(d.url, d.date) for d in facts.dated_links}
+    for row in rows:
+        if row.item is None:
+            continue
+        for link_url, text in row.links:
+            if (link_url, row.item.date) not in known:
+                known.add((link_url, row.item.date))
+                facts.dated_links.append(
+                    DatedItem(title=text, url=link_url, date=row.item.date, raw=row.item.raw)
+                )
+    # The rows hold the list: the page shows items (dated or not), no empty container.
+    facts.list_container = bool(facts.items)
+    facts.empty_container = None
 
 
 def _parse(text: str, limits: list[str]) -> Any:
@@ -379,11 +309,13 @@ def extract_page(
     status: int = 200,
     *,
     fetched: date | None = None,
+    options: ExtractOptions | None = None,
 ) -> PageFacts:
     """The facts of one response. ``headers`` keys are lower-case header names; ``fetched`` is
-    the fetch date (month-day resolution, future dates; default today). Never raises."""
+    the fetch date (month-day resolution, future dates; default today); ``options`` are the
+    site's corrections (a CSS selector of list rows, a date format). Never raises."""
     try:
-        return _extract(url, body, headers, status, fetched or date.today())
+        return _extract(url, body, headers, status, fetched or date.today(), options)
     except Exception:  # one odd page must not end a crawl of hundreds: keep what needs no parse
         log.exception("page-fact extraction failed for %s", url)
         facts = page_without_facts(url, body, headers, status)
@@ -407,7 +339,12 @@ def page_without_facts(
 
 
 def _extract(
-    url: str, body: bytes, headers: Mapping[str, str], status: int, fetched: date
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    status: int,
+    fetched: date,
+    options: ExtractOptions | None = None,
 ) -> PageFacts:
     body = bytes(body or b"")
     raw_type = _header(headers, "content-type")
@@ -476,19 +413,14 @@ def _extract(
             break
     facts.text = render("".join(raw_parts))[:TEXT_CAP]
 
-    candidates = collect_items(w, fetched, http_url(url))
+    scan = scanner(options.date_format if options else None)
+    candidates = collect_items(w, fetched, http_url(url), scan)
 
     # Publish date: meta, else a labelled date in the shown text, else the article's info line
     # (date next to 来源). Text of dated list items and footers is left out, so a list page's
     # rows do not become its publish date.
     in_items = item_pieces(w, candidates)
-    publish, source_name = None, ""
-    for key in PUBDATE_METAS:
-        if key in w.meta:
-            publish = dates.parse_date(w.meta[key], fetched)
-            if publish is not None:
-                source_name = f"meta:{key}"
-                break
+    publish, source_name = pubdate.meta_date(w.meta, fetched)
     if publish is None:
         label_parts: list[str] = []
         size = 0
@@ -500,11 +432,11 @@ def _extract(
             if size > TEXT_CAP * 8:
                 break
         label_text = render("".join(label_parts))
-        publish = _label_date(label_text, fetched)
+        publish = pubdate.label_date(label_text, fetched)
         if publish is not None:
             source_name = "label"
         else:
-            publish = _dateline_date(label_text, fetched)
+            publish = pubdate.dateline_date(label_text, fetched)
             if publish is not None:
                 source_name = "dateline"
 
@@ -519,7 +451,7 @@ def _extract(
         DatedItem(title=it.main.label, url=it.main.url, date=it.date, raw=it.raw) for it in main
     ]
 
-    # List container: one that holds dated items, or an empty one (see the module docstring).
+    # List container: one that holds dated items, or an empty one (spiders/containers.py).
     holders: set[Any] = set()
     for it in resolved:
         for el in it.elements:
@@ -527,14 +459,10 @@ def _extract(
             while node is not None and node not in holders:
                 holders.add(node)
                 node = node.getparent()
-    link_starts = [rec.start for rec in w.links]
-    content_links = [0]
-    for rec in w.links:
-        content = rec.url is not None and not is_pager(rec.text, True)
-        content_links.append(content_links[-1] + content)
-    facts.list_container = any(span.el in holders for span in w.containers) or any(
-        _empty_container(w, span, link_starts, content_links) for span in w.containers
-    )
+    facts.list_container, facts.empty_container, script_filled = read_containers(w, holders)
+    facts.own_text = own_text(w)
+    if options is not None and options.list_selector:
+        _apply_selector(facts, root, options.list_selector, base, url, fetched, scan, publish)
 
     facts.forms = [read_form(el, url, base) for el in w.forms]
     facts.threads = extract_threads(root, http_url(url) or url, fetched, text=facts.text, base=base)
@@ -544,13 +472,17 @@ def _extract(
         # dates) nor for pages no article is as big as (htmldate copies the tree: on a page of
         # 8 MB that is 200 MB more and a second). A date htmldate takes from a list row is not
         # the page's own either.
-        found = _htmldate(root, url, fetched)
-        if found is not None and found not in {it.date for it in resolved}:
+        found = pubdate.htmldate_guess(root, url, fetched)
+        if (
+            found is not None
+            and found not in {it.date for it in resolved}
+            and pubdate.shown_as_own(w, in_items, found)
+        ):
             publish, source_name = found, "htmldate"
     facts.publish_date, facts.publish_date_source = publish, source_name
     facts.embedded, facts.endpoints = scripts.forms, scripts.endpoints
     facts.scripted = needs_browser(
-        scripts, facts.text, len(main), facts.list_container, len(facts.links)
+        scripts, facts.text, len(main), facts.list_container or script_filled, len(facts.links)
     )
     facts.challenge = challenge(status, body, facts.text)  # an anti-bot test, not the page
     return facts

@@ -46,7 +46,7 @@ from multiprocessing.connection import Connection
 from typing import Any, cast
 
 from evalcrawler.errors import ConfigError
-from evalcrawler.facts import EXTRACTION_ERROR_PREFIX, PageFacts
+from evalcrawler.facts import EXTRACTION_ERROR_PREFIX, ExtractOptions, PageFacts
 from evalcrawler.spiders.extract import extract_page, page_without_facts
 
 logger = logging.getLogger(__name__)
@@ -150,10 +150,11 @@ def _serve(conn: Connection, life: Connection) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        url, body, headers, status, fetched = job
+        url, body, headers, status, fetched = job[:5]
+        options = job[5] if len(job) > 5 else None  # the site's corrections
         if delay is not None and delay[1].search(url):
             time.sleep(delay[0])
-        conn.send(extract_page(url, body, headers, status, fetched=fetched))
+        conn.send(extract_page(url, body, headers, status, fetched=fetched, options=options))
 
 
 # ------------------------------------------------------------------------- crawl side
@@ -256,27 +257,35 @@ class ExtractPool:
                 end.close()  # any worker still there exits
 
     async def extract(
-        self, url: str, body: bytes, headers: Mapping[str, str], status: int, fetched: date
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        status: int,
+        fetched: date,
+        options: ExtractOptions | None = None,
     ) -> PageFacts:
         """The facts of one response, as :func:`~evalcrawler.spiders.extract.extract_page`
-        gives them, or a page without facts whose error says why (see the module docstring)."""
+        gives them (``options``: the site's corrections), or a page without facts whose error
+        says why (see the module docstring)."""
         if self._threads is None or self.stopped:
-            return extract_page(url, body, headers, status, fetched=fetched)
+            return extract_page(url, body, headers, status, fetched=fetched, options=options)
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor, threads
 
-        job = (url, bytes(body), dict(headers), status, fetched)
+        job = (url, bytes(body), dict(headers), status, fetched, options)
         deferred = threads.deferToThreadPool(reactor, self._threads, self._run, job)
         facts: PageFacts = await maybe_deferred_to_future(deferred)
         return facts
 
     def _run(self, job: tuple[Any, ...]) -> PageFacts:
         """In a pool thread: one page on one worker, within the time limit."""
-        url, body, headers, status = job[:4]
+        url, body, headers, status, fetched = job[:5]
+        options = job[5] if len(job) > 5 else None  # the site's corrections
         worker = self._idle.get()
         if self.stopped:  # the workers are gone: read it here (the crawl is ending anyway)
             self._idle.put(worker)
-            return extract_page(url, body, headers, status, fetched=job[4])
+            return extract_page(url, body, headers, status, fetched=fetched, options=options)
         try:
             if worker is None or not worker.alive():
                 if worker is not None:
@@ -287,7 +296,9 @@ class ExtractPool:
                     worker = self._start_worker()
                 except Exception as exc:  # no worker process can start here: read it anyway
                     self._no_workers(exc)
-                    return extract_page(url, body, headers, status, fetched=job[4])
+                    return extract_page(
+                        url, body, headers, status, fetched=fetched, options=options
+                    )
             worker.conn.send(job)
             if worker.conn.poll(self.timeout):
                 facts: PageFacts = worker.conn.recv()

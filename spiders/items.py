@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -29,6 +30,8 @@ from evalcrawler.spiders.walk import (
     render,
     short_text,
 )
+
+Scan = Callable[..., list[dates.DateHit]]  # dates.scan, or a site's own (spiders/corrections)
 
 # Text (outside its link) a parent-block item may show: a title's date, source, summary.
 _BLOCK_ITEM_MAX = 300
@@ -115,7 +118,7 @@ def _segments(w: Walk, spans: list[Span]) -> list[tuple[int, str]]:
     return [(link, "".join(run)) for link, run in zip(links, runs, strict=True)]
 
 
-def _edge_hits(text: str) -> list[dates.DateHit]:
+def _edge_hits(text: str, scan: Scan = dates.scan) -> list[dates.DateHit]:
     """Dates a link text shows at its very start or end (``[07-04] 标题``, ``标题 2020-08-05``);
     a date in the middle of a title is part of the title."""
     core = text.strip(" []【】()（）·|-—")
@@ -123,7 +126,7 @@ def _edge_hits(text: str) -> list[dates.DateHit]:
         return []
     offset = text.find(core)
     out = []
-    for hit in dates.scan(core):
+    for hit in scan(core):
         if hit.start <= 0 or hit.end >= len(core):
             out.append(
                 dates.DateHit(
@@ -139,35 +142,11 @@ def _edge_hits(text: str) -> list[dates.DateHit]:
     return out
 
 
-def _hidden(el: Any, cache: dict[Any, bool]) -> bool:
-    """Hidden by an inline style or the ``hidden`` attribute, its own or an ancestor's."""
-    path = []
-    node = el
-    hidden = False
-    while node is not None:
-        if node in cache:
-            hidden = cache[node]
-            break
-        style = node.get("style")
-        if style:
-            s = style.replace(" ", "").lower()
-            if "display:none" in s or "visibility:hidden" in s:
-                hidden = True
-                break
-        if node.get("hidden") is not None:
-            hidden = True
-            break
-        path.append(node)
-        node = node.getparent()
-    for seen in path:
-        cache[seen] = hidden
-    if node is not None:
-        cache[node] = hidden
-    return hidden
-
-
-def collect_items(w: Walk, fetched: date, page_url: str | None) -> list[Item]:
-    """Every item (li, tr, dt+dd, or single-link parent block) that shows a date candidate."""
+def collect_items(
+    w: Walk, fetched: date, page_url: str | None, scan: Scan = dates.scan
+) -> list[Item]:
+    """Every item (li, tr, dt+dd, or single-link parent block) that shows a date candidate.
+    ``scan`` finds the dates of a text (a site's own date format first, when it has one)."""
     link_starts = [rec.start for rec in w.links]
     dl_groups = _dtdd_groups(w)
     groups: dict[int, tuple[list[Span], Any, str, list[LinkRec]]] = {}
@@ -193,7 +172,7 @@ def collect_items(w: Walk, fetched: date, page_url: str | None) -> list[Item]:
 
     items: list[Item] = []
     lists: dict[Any, Any] = {}
-    block_lines = _BlockLines(w, fetched)
+    block_lines = _BlockLines(w, fetched, scan)
     for key, (spans, el, kind, recs) in groups.items():
         if kind == "block" and len(recs) >= 2:
             # Several links of one block: "link date" lines, or no item at all (a block item
@@ -212,7 +191,7 @@ def collect_items(w: Walk, fetched: date, page_url: str | None) -> list[Item]:
         outside: list[dates.DateHit] = []
         for link, text in segs:
             if link < 0:
-                hits = [h for h in dates.scan(text) if dates.hit_date(h, fetched) is not None]
+                hits = [h for h in scan(text) if dates.hit_date(h, fetched) is not None]
                 outside.extend(hits)
                 order.extend(("D", h) for h in hits)
             elif link in by_id and not (order and order[-1][0] == "L"):
@@ -237,7 +216,7 @@ def collect_items(w: Walk, fetched: date, page_url: str | None) -> list[Item]:
         hits = outside
         if not hits:
             for rec in recs:
-                hits = _edge_hits(rec.text)
+                hits = _edge_hits(rec.text, scan)
                 if hits:
                     break
         udate = None if hits else dates.url_date(main.url, fetched)
@@ -328,9 +307,10 @@ class _BlockLines:
     follow each other). A text run ends at a block boundary: no date spans two blocks.
     """
 
-    def __init__(self, w: Walk, fetched: date) -> None:
+    def __init__(self, w: Walk, fetched: date, scan: Scan = dates.scan) -> None:
         self.w = w
         self.fetched = fetched
+        self.scan = scan
         self.done: set[int] = set()  # the structure ids read
         self.children: dict[int, list[Span]] = {}  # id(block) → nested blocks of its sid
         self.own: dict[int, list[tuple[int, str, Any]]] = {}  # (piece, "L"/"D", id/hit)
@@ -416,7 +396,7 @@ class _BlockLines:
     def _dates(self, run: list[str], at: int, own: list[tuple[int, str, Any]]) -> None:
         if not run:
             return
-        for hit in dates.scan("".join(run)):
+        for hit in self.scan("".join(run)):
             if dates.hit_date(hit, self.fetched) is not None:
                 own.append((at, "D", hit))
 
@@ -506,6 +486,15 @@ def resolve_items(items: list[Item], fetched: date, page_year: int | None) -> li
         for hit in it.hits:
             context = None
             if hit.year is None:
+                # The year of a date of the same month and day in the link's URL is the item's
+                # own (as a year written next to it); else the list heading's, the page's.
+                own = dates.url_year(it.main.url, hit.month, hit.day)
+                if own is not None:
+                    value = dates.to_date(own, hit.month, hit.day)
+                    if value is not None and value <= fetched:
+                        it.date, it.raw = value, " ".join(hit.raw.split())
+                        break
+                    continue
                 if it.list_el not in heading_years:
                     heading_years[it.list_el] = _heading_year(it.list_el, levels)
                 context = heading_years[it.list_el] or page_year
@@ -518,32 +507,3 @@ def resolve_items(items: list[Item], fetched: date, page_year: int | None) -> li
         if it.date is not None:
             out.append(it)
     return out
-
-
-def main_list(items: list[Item]) -> list[Item]:
-    """The list with the most dated items. Sibling lists of one tag and class under one parent
-    are one list (gov.cn writes a column as several ``ul.list01`` of six); lists hidden with an
-    inline ``display:none`` (inactive tabs) are not candidates while a shown one exists."""
-    groups: dict[tuple[Any, ...], list[Item]] = {}
-    hidden: dict[Any, bool] = {}
-    climbed: dict[Any, bool] = {}
-    for it in items:
-        el = it.list_el
-        parent = el.getparent()
-        key = (parent if parent is not None else el, el.tag, el.get("class"))
-        groups.setdefault(key, []).append(it)
-        if el not in hidden:
-            hidden[el] = _hidden(el, climbed)
-    visible = {k: [it for it in g if not hidden[it.list_el]] for k, g in groups.items()}
-    if not any(visible.values()):
-        visible = groups
-    best: list[Item] = []
-    for group in visible.values():
-        if len(group) > len(best) or (
-            len(group) == len(best)
-            and group
-            and best
-            and group[0].first_piece < best[0].first_piece
-        ):
-            best = group
-    return best

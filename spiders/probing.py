@@ -88,7 +88,12 @@ class ProbesMixin:
         def on_error(self, failure: Failure) -> Iterator[Any]: ...
 
         async def _extract(
-            self, url: str, body: bytes, headers: dict[str, str], status: int
+            self,
+            state: SiteState,
+            url: str,
+            body: bytes,
+            headers: dict[str, str],
+            status: int,
         ) -> PageFacts: ...
 
     def _probe_request(
@@ -236,7 +241,7 @@ class ProbesMixin:
         if kind == "search":  # read before the probe stops counting as outstanding
             content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             facts = await self._extract(
-                response.url, response.body, {"content-type": content_type}, response.status
+                state, response.url, response.body, {"content-type": content_type}, response.status
             )
         state.outstanding -= 1
         headers = {

@@ -7,8 +7,9 @@ and makes the site probes (home page probes, HTTPS, redirect, robots.txt, sitema
 soft-404 path, a site search, DNS). Everything it learns is yielded as items that the
 database pipeline streams to the database; nothing waits in memory for the end of the crawl.
 
-Redirects are followed here rather than by Scrapy's RedirectMiddleware, so that a chain can
-be recorded, a loop detected, an off-site hop stopped and every hop pass the address guard.
+Redirects are followed by the spider (:mod:`~evalcrawler.spiders.redirects`) rather than by
+Scrapy's RedirectMiddleware, so that a chain can be recorded, a loop detected, an off-site hop
+stopped and every hop pass the address guard.
 
 A crawl can resume: the spider is given what the database already holds for the run (pages,
 their links, checks, probes) and rebuilds its frontier from it.
@@ -29,23 +30,23 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timezone
-from typing import Any, cast
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
 
-from evalcrawler.facts import SEARCH_QUERY, PageFacts
+from evalcrawler.facts import SEARCH_QUERY, ExtractOptions, PageFacts
 from evalcrawler.limits import SITE_TIMEOUT
 from evalcrawler.spiders.checks import ChecksMixin
 from evalcrawler.spiders.endpoints import read_endpoint
 from evalcrawler.spiders.extract import extract_page
 from evalcrawler.spiders.extractpool import ExtractPool, is_cut
 from evalcrawler.spiders.failures import SIZE_LIMIT_REASON, FailureMixin, failure_kind
-from evalcrawler.spiders.guard import SCHEMES
 from evalcrawler.spiders.probing import ProbesMixin
+from evalcrawler.spiders.redirects import RedirectMixin
 from evalcrawler.spiders.rendering import RenderingMixin
 from evalcrawler.spiders.signals import item_found, site_finished
 from evalcrawler.spiders.state import (
@@ -59,12 +60,13 @@ from evalcrawler.urls import is_internal, looks_like_page, normalise
 
 logger = logging.getLogger(__name__)
 
-MAX_REDIRECTS = 10
 HOME_PRIORITY = 10_000
 SECTION_TEXT_MAX = 16  # section names are short; longer anchor texts are titles of articles
 
 
-class SiteSpider(ProbesMixin, ChecksMixin, FailureMixin, RenderingMixin, scrapy.Spider):
+class SiteSpider(
+    ProbesMixin, ChecksMixin, FailureMixin, RedirectMixin, RenderingMixin, scrapy.Spider
+):
     """Crawl all sites of one run (see the module docstring)."""
 
     name = "evalcrawl"
@@ -103,6 +105,7 @@ class SiteSpider(ProbesMixin, ChecksMixin, FailureMixin, RenderingMixin, scrapy.
                 url=site["url"],
                 hosts=frozenset(site["hosts"]),
                 candidates=home_candidates(site["url"], site.get("aliases", [])),
+                extract=ExtractOptions.from_config(site.get("extract")),
             )
             state.render = site.get("render") or "auto"  # settled by from_crawler
             self.sites[state.pk] = state
@@ -295,62 +298,6 @@ class SiteSpider(ProbesMixin, ChecksMixin, FailureMixin, RenderingMixin, scrapy.
 
     # --------------------------------------------------------------- callbacks
 
-    def _redirect(self, response: Response) -> Request | None:
-        """The next hop of a redirect, or None (the response is final)."""
-        if not (300 <= response.status < 400) or b"Location" not in response.headers:
-            return None
-        location = (response.headers.get(b"Location") or b"").decode("latin-1")
-        target = normalise(urljoin(response.url, location.strip()))
-        scheme = urlsplit(target).scheme.lower()
-        if scheme not in SCHEMES:
-            # file:, data:, ftp: … are never fetched: the page ends here, not measured.
-            response.meta["ec_redirect_error"] = (
-                f"redirect to a {scheme or 'scheme-less'}: URL refused "
-                "(only http and https are fetched)"
-            )
-            state = self.sites[response.meta["ec_site"]]
-            state.refused_redirects.append((response.url, scheme or "scheme-less"))
-            return None
-        meta = dict(response.meta)
-        chain = [*meta.get("ec_chain", []), response.url]
-        if len(chain) > MAX_REDIRECTS:
-            response.meta["ec_redirect_error"] = f"more than {MAX_REDIRECTS} redirects"
-            return None
-        if target in chain or target == normalise(response.url):
-            response.meta["ec_redirect_error"] = "redirect loop"
-            return None
-        state = self.sites[meta["ec_site"]]
-        kind = meta["ec_kind"]
-        if kind == "page" and not meta.get("ec_home"):
-            if not is_internal(target, state.hosts):
-                return None  # an off-site hop ends the page; the link itself is not broken
-            if target in state.seen:
-                return None  # the target is (or will be) fetched on its own
-            state.seen.add(target)
-        if kind == "page" and meta.get("ec_home"):
-            # Home redirects may move to an alias or another scheme: the site's hosts grow.
-            state.hosts = state.hosts | {urlsplit(target).netloc.lower()}
-        for key in ("download_slot", "download_latency", "depth", "ec_counted_dummy"):
-            meta.pop(key, None)
-        meta["ec_chain"] = chain
-        request = cast(Request, response.request)
-        method = (
-            request.method
-            if response.status in (307, 308)
-            else ("HEAD" if request.method == "HEAD" else "GET")
-        )
-        body = request.body if response.status in (307, 308) else None
-        return Request(
-            target,
-            method=method,
-            body=body,
-            callback=request.callback,
-            errback=request.errback,
-            priority=request.priority,
-            dont_filter=True,
-            meta=meta,
-        )
-
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         state = self.sites[response.meta["ec_site"]]
         # The browser follows a rendered page's redirects itself (each hop is guarded).
@@ -371,7 +318,7 @@ class SiteSpider(ProbesMixin, ChecksMixin, FailureMixin, RenderingMixin, scrapy.
                 response.url, body, headers, status, list_of=list_of, fetched=self.fetched
             )
         else:
-            facts = await self._extract(response.url, body, headers, status)
+            facts = await self._extract(state, response.url, body, headers, status)
         again = self.render_again(state, response, facts)
         if again is not None:
             yield again  # the page is fetched again through the browser: still in flight
@@ -382,12 +329,17 @@ class SiteSpider(ProbesMixin, ChecksMixin, FailureMixin, RenderingMixin, scrapy.
             yield out
 
     async def _extract(
-        self, url: str, body: bytes, headers: dict[str, str], status: int
+        self, state: SiteState, url: str, body: bytes, headers: dict[str, str], status: int
     ) -> PageFacts:
-        """The page's facts, from the extraction pool (off the reactor thread, time-limited)."""
+        """The page's facts, from the extraction pool (off the reactor thread, time-limited),
+        read with the site's corrections (the region file's ``extract:``)."""
         if self._extract_pool is None:  # a spider made without a crawler
-            return extract_page(url, body, headers, status, fetched=self.fetched)
-        return await self._extract_pool.extract(url, body, headers, status, self.fetched)
+            return extract_page(
+                url, body, headers, status, fetched=self.fetched, options=state.extract
+            )
+        return await self._extract_pool.extract(
+            url, body, headers, status, self.fetched, state.extract
+        )
 
     def _record_page(
         self, state: SiteState, response: Response, facts: PageFacts, status: int

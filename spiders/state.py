@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from evalcrawler.facts import PageFacts
+from evalcrawler.facts import ExtractOptions, PageFacts
 from evalcrawler.spiders.traps import TrapGuard
 
 PARTIAL_FAILURE_SHARE = 0.2  # share of failed page requests that makes a site "partial"
@@ -67,6 +67,7 @@ class SiteState:
     waiting: list[tuple[int, int, Any]] = field(default_factory=list)
     waiting_seq: int = 0
     broken: set[str] = field(default_factory=set)  # targets whose check failed (not pages)
+    extract: ExtractOptions | None = None  # the site's corrections for extraction
 
     def not_a_page(self, meta: dict[str, Any]) -> None:
         """A page request ended without a 2xx HTML page (a broken target, an error status, a

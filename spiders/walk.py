@@ -31,7 +31,34 @@ _EMPTY_STATE_MAX_CHARS = 40
 NAV_MARKERS = ("nav", "menu", "daohang", "dh", "lanmu", "column-nav")
 PAGER_MARKERS = ("page", "pager", "fenye", "pagination")
 FOOTER_MARKERS = ("foot", "copyright", "banquan")
-CONTAINER_MARKERS = ("list", "lb", "news", "info", "content", "datagrid")
+LIST = "list"  # a container named as a list: it holds (or should hold) the page's list
+GENERIC = "generic"  # named news/info/content: a list when it holds dated items, else not
+
+# Words of class and id names, split at blanks, "-" and "_", digits dropped ("list01" → list).
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_TRAILING_DIGITS = re.compile(r"\d+$")
+_GENERIC_WORDS = ("news", "info", "content")
+# Carousels, sliders, scrolling boxes, albums and related-items boxes (相关稿件, xg-list):
+# never the page's list.
+_WIDGET_PREFIXES = (
+    "relat",
+    "xg",
+    "xiangguan",
+    "lbt",
+    "lunbo",
+    "banner",
+    "slide",
+    "swiper",
+    "carousel",
+    "scroll",
+    "marquee",
+    "gundong",
+    "focus",
+    "album",
+    "flash",
+)
+# Pagers: not a list either (unless a word also names the list: "lists-pages").
+_PAGER_PREFIXES = ("page", "fenye")
 _PAGER_ALWAYS = frozenset({"下一页", "上一页", "尾页", "末页"})
 _PAGER_IN_PAGER = frozenset(
     {"下一页", "上一页", "下页", "上页", "首页", "尾页", "末页", "next", "prev", "previous"}
@@ -62,10 +89,14 @@ _ITEM_BLOCKS = frozenset(
 _HEADINGS = frozenset({"h1", "h2", "h3"})
 _CONTAINER_TAGS = frozenset({"ul", "ol", "table", "div"})
 
-# Context flags carried down the walk.
-NAV, PAGER, FOOTER, SKIPPED = 1, 2, 4, 8
+# Context flags carried down the walk. TEMPLATE: inside an element with template attributes
+# (Avalon ms-*, Vue v-*, Angular ng-*, Alpine x-*, :bind, @on, data-bind): a script fills it.
+NAV, PAGER, FOOTER, SKIPPED, TEMPLATE = 1, 2, 4, 8, 32
 # Piece flags.
 P_COMMENT = 16
+_TEMPLATE_ATTRS = ("ms-", "v-", "ng-", "x-", ":", "@", "data-bind", "data-ng-", "data-v-")
+# Inline script text kept for the list-container test (is a box named in a script?).
+_SCRIPTS_KEPT = 1_000_000
 
 HARD = "\x1e"  # a block boundary in the piece stream (control characters are removed first)
 _SOFT = "\n"  # a line break inside inline text (<br>, newlines in the source)
@@ -103,6 +134,7 @@ class Span:
     end: int = -1
     sid: int = 0  # the structure id of the element's own pieces
     marks: str = ""
+    flags: int = 0  # the walk's context flags where the element opens (containers)
 
 
 @dataclass(slots=True)
@@ -132,6 +164,9 @@ class Walk:
     blocks: list[Span] = field(default_factory=list)  # div, p, td … in document order
     dtdd: dict[Any, Span] = field(default_factory=dict)
     forms: list[Any] = field(default_factory=list)
+    structs: list[Any] = field(default_factory=lambda: [None])  # structure id → its element
+    scripts: list[str] = field(default_factory=list)  # inline script text (the first MB)
+    script_srcs: list[str] = field(default_factory=list)  # src of external scripts
     meta: dict[str, str] = field(default_factory=dict)
     title: str | None = None
     base: str | None = None
@@ -171,6 +206,7 @@ def walk_tree(root: Any) -> Walk:
         (0, 0, None, None, -1, ())
     ]
     sid_counter = 0
+    scripts_kept = 0
     for event, el in etree.iterwalk(root, events=("start", "end", "comment")):
         flags, sid, item, block, link_id, _ = stack[-1]
         if event == "comment":
@@ -179,7 +215,7 @@ def walk_tree(root: Any) -> Walk:
                     add((el.text, link_id, sid, flags | P_COMMENT))
                 if el.tail:
                     add((el.tail, link_id, sid, flags))
-                    if w.empty_state is None and not flags & (NAV | FOOTER):
+                    if w.empty_state is None and not flags & (NAV | FOOTER | TEMPLATE):
                         w.empty_state = _empty_phrase(el.tail)
             continue
         tag = el.tag
@@ -194,7 +230,7 @@ def walk_tree(root: Any) -> Walk:
             pflags, psid, _, _, plink, _ = stack[-1]
             if el.tail and not pflags & SKIPPED:
                 add((el.tail, plink, psid, pflags))
-                if w.empty_state is None and not pflags & (NAV | FOOTER):
+                if w.empty_state is None and not pflags & (NAV | FOOTER | TEMPLATE):
                     w.empty_state = _empty_phrase(el.tail)
             continue
 
@@ -214,9 +250,20 @@ def walk_tree(root: Any) -> Walk:
             flags |= FOOTER
         if tag in _SKIP:
             flags |= SKIPPED
+            if tag == "script" and scripts_kept < _SCRIPTS_KEPT:
+                src = el.get("src")
+                if src:
+                    w.script_srcs.append(src[:500])
+                    scripts_kept += len(src)
+                elif el.text:
+                    w.scripts.append(el.text)
+                    scripts_kept += len(el.text)
+        if not flags & TEMPLATE and el.attrib and _templated(el):
+            flags |= TEMPLATE
         if tag in _STRUCT_TAGS:
             sid_counter += 1
             sid = sid_counter
+            w.structs.append(el)
             if tag in _ITEM_TAGS:
                 item = Span(el, len(pieces), sid=sid)
                 opened.append(item)
@@ -267,16 +314,16 @@ def walk_tree(root: Any) -> Walk:
             tag in _CONTAINER_TAGS
             and marks
             and not flags & (NAV | FOOTER | SKIPPED)
-            and any(m in marks for m in CONTAINER_MARKERS)
+            and container_kind(marks) is not None
         ):
-            span = Span(el, len(pieces), sid=sid, marks=marks)
+            span = Span(el, len(pieces), sid=sid, marks=marks, flags=flags)
             w.containers.append(span)
             opened.append(span)
 
         text = el.text
         if text and not flags & SKIPPED:
             add((text, link_id, sid, flags))
-            if w.empty_state is None and not flags & (NAV | FOOTER):
+            if w.empty_state is None and not flags & (NAV | FOOTER | TEMPLATE):
                 w.empty_state = _empty_phrase(text)
         stack.append((flags, sid, item, block, link_id, tuple(opened)))
     # Spans left open by a walk that stopped early still get an end.
@@ -285,6 +332,36 @@ def walk_tree(root: Any) -> Walk:
             if span.end < 0:
                 span.end = len(pieces)
     return w
+
+
+def tokens(marks: str) -> list[str]:
+    """The words of a class and id string (``"wrap lists-pages"`` → wrap, lists, pages)."""
+    out = []
+    for token in _TOKEN_SPLIT.split(marks.lower()):
+        token = _TRAILING_DIGITS.sub("", token)
+        if token:
+            out.append(token)
+    return out
+
+
+def container_kind(marks: str) -> str | None:
+    """:data:`LIST`, :data:`GENERIC` or ``None`` (not a list container) for a class and id
+    string. ``lb`` (列表) counts as a whole word or a word's end (``xwlb``), never inside
+    one (``toolbar``, ``album``); widgets and pagers are never list containers."""
+    words = tokens(marks)
+    if any(w.startswith(_WIDGET_PREFIXES) for w in words):
+        return None
+    if any("list" in w or "datagrid" in w or w == "lb" or w.endswith("lb") for w in words):
+        return LIST
+    if any(w.startswith(_PAGER_PREFIXES) for w in words):
+        return None
+    if any(g in w for w in words for g in _GENERIC_WORDS):
+        return GENERIC
+    return None
+
+
+def _templated(el: Any) -> bool:
+    return any(str(name).lower().startswith(_TEMPLATE_ATTRS) for name in el.attrib)
 
 
 def _empty_phrase(text: str) -> str | None:

@@ -29,3 +29,19 @@ def addresses(host: str) -> list[str]:
     if host == "www.rebind.test":
         return ["127.0.0.151"] if earlier == 0 else ["127.0.1.151"]
     raise OSError(f"no such host: {host}")
+
+
+MIRROR_ENV = "EVALCRAWL_TEST_HOSTS"  # "host=127.0.2.1,host2=127.0.2.2": the real-corpus mirror
+
+
+def mirror_addresses(host: str) -> list[str]:
+    """An address resolver (EVALCRAWL_ADDRESS_RESOLVER=tests.fakedns.mirror_addresses) for the
+    loopback mirror of the real corpus (tests/realweb.py): the host names of the corpus sites
+    answer their mirror's loopback address; no other name resolves."""
+    import os
+
+    for pair in os.environ.get(MIRROR_ENV, "").split(","):
+        name, _, address = pair.partition("=")
+        if name and name.lower() == host.lower():
+            return [address]
+    raise OSError(f"no such host: {host}")

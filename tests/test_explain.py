@@ -39,7 +39,10 @@ def test_a_blank_column_says_why_and_which_indicator_cites_it(demo_crawl):
     url = demo_url(demo_crawl, "127.0.0.15", "/zcjd/index.html")
     text = explain(make_engine(demo_crawl.db_url), demo_crawl.run_id, url).text()
     assert "  the page alone: blank — the page shows 暂无信息 where its list should be\n" in text
-    assert "  in the site: blank column '政策解读' (policy)\n" in text
+    assert (
+        "  in the site: blank column '政策解读' (policy): the page shows 暂无信息 where its list "
+        "should be; reached through a navigation link\n"
+    ) in text
     assert "  T08 空白栏目 (function): 0.75/1, scored" in text
 
 

@@ -146,3 +146,65 @@ def test_heading_year() -> None:
     assert dates.heading_year("2018年政府工作报告") == 2018
     assert dates.heading_year("２０１８年统计数据") == 2018
     assert dates.heading_year("第2018号") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14-12-17", date(2014, 12, 17)),
+        ("[14-12-17]", date(2014, 12, 17)),
+        ("(14-12-17)", date(2014, 12, 17)),
+        ("14/12/17", date(2014, 12, 17)),
+        ("98-05-12", date(1998, 5, 12)),
+        ("09-01-05 10:30", date(2009, 1, 5)),
+    ],
+)
+def test_two_digit_years(text: str, expected: date) -> None:
+    assert dates.parse_date(text, FETCHED) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "14-10-2018",  # day-month-year: the year's digits go on
+        "0351-12-34",  # a phone number
+        "14-12/17",  # two separators
+        "14.12.17",  # a version number
+        "14-13-01",  # no month 13
+        "V1-12-17a",
+        "苏政发14-12-17号",
+    ],
+)
+def test_not_two_digit_years(text: str) -> None:
+    assert dates.parse_date(text, FETCHED) is None
+
+
+def test_a_two_digit_year_is_the_items_date_in_a_list() -> None:
+    from evalcrawler.spiders.extract import extract_page
+
+    rows = "".join(
+        f"<li><a href='/zwdt/{i}.html'>政务动态第{i}条</a><span>[14-12-{i:02d}]</span></li>"
+        for i in range(17, 14, -1)
+    )
+    facts = extract_page(
+        "http://x.gov.cn/zwdt/",
+        f"<html><body><ul class='list'>{rows}</ul></body></html>".encode(),
+        {"content-type": "text/html; charset=utf-8"},
+        fetched=date(2015, 1, 10),
+    )
+    assert [(it.date, it.raw) for it in facts.items] == [
+        (date(2014, 12, 17), "14-12-17"),
+        (date(2014, 12, 16), "14-12-16"),
+        (date(2014, 12, 15), "14-12-15"),
+    ]
+
+
+def test_url_year_of_a_month_day() -> None:
+    # gov.cn 公文公报: (10-22) beside ../jrzg/2013-10/22/content_2511940.htm is 2013-10-22.
+    assert dates.url_year("http://www.gov.cn/jrzg/2013-10/22/content_2511940.htm", 10, 22) == 2013
+    assert dates.url_year("http://x.gov.cn/zwgk/201406/t20140619_1.html", 6, 19) == 2014
+    assert dates.url_year("http://x.gov.cn/html/20171220144159170.html", 12, 20) == 2017
+    assert dates.url_year("http://sdgb.shandong.gov.cn/art/2014/1/28/art_4579.html", 1, 28) == 2014
+    # Another month or day in the URL is another date: no year from it.
+    assert dates.url_year("http://www.gov.cn/jrzg/2012-12/26/content_2299538.htm", 1, 4) is None
+    assert dates.url_year("http://x.gov.cn/a?d=20140619", 6, 19) is None

@@ -257,6 +257,8 @@ def _details(site_id: str, year: int) -> dict[str, Any]:
                 "age_days": None,
                 "stale": False,
                 "blank": True,
+                "reason": "the page shows 暂无信息 where its list should be; "
+                "reached through a navigation link",
             }
         ]
     return {"columns": columns, "threads": threads}

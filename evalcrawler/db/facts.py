@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evalcrawler.db.models import Link, LinkCheck, Page, Probe, Run, Site
+from evalcrawler.db.store import site_corrections
 from evalcrawler.facts import Link as LinkFact
 from evalcrawler.facts import LinkCheck as LinkCheckFact
 from evalcrawler.facts import PageFacts, SiteFacts
@@ -120,6 +121,7 @@ def site_facts(session: Session, run: Run, site: Site) -> SiteFacts:
     hosts = set(site_hosts(site.url, site.aliases or []))
     if site.home_url:
         hosts.add(host_of(site.home_url))
+    corrections = site_corrections(run).get(site.site_id) or {}
     return SiteFacts(
         site_id=site.site_id,
         url=site.url,
@@ -134,4 +136,5 @@ def site_facts(session: Session, run: Run, site: Site) -> SiteFacts:
         pages=pages,
         checks=checks,
         probes=probes,
+        not_columns=tuple(corrections.get("not_columns") or ()),
     )

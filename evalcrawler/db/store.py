@@ -72,7 +72,7 @@ def create_run(
         status="new",
         created_at=now(),
         settings=settings,
-        region=region.model_dump(mode="json"),
+        region=region.model_dump(mode="json", by_alias=True),
     )
     session.add(run)
     session.flush()
@@ -203,7 +203,8 @@ def release_lock(engine: Engine, run_id: int, owner: str | None = None) -> None:
 
 
 def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
-    """What the spider needs to know of each site not yet done."""
+    """What the spider needs to know of each site not yet done (``extract``: the site's
+    corrections for extraction, from the run's region snapshot)."""
     specs = []
     # The region file's per-site choices, from the run's snapshot of it (render: js).
     render = {
@@ -211,6 +212,7 @@ def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
         for s in (run.region or {}).get("sites", [])
         if isinstance(s, dict)
     }
+    corrections = site_corrections(run)
     for site in session.scalars(select(Site).where(Site.run_id == run.id).order_by(Site.id)):
         if site.crawl_state == "done":
             continue
@@ -222,9 +224,21 @@ def site_specs(session: Session, run: Run) -> list[dict[str, Any]]:
                 "aliases": list(site.aliases or []),
                 "hosts": sorted(site_hosts(site.url, site.aliases or [])),
                 "render": render.get(site.site_id),
+                "extract": corrections.get(site.site_id),
             }
         )
     return specs
+
+
+def site_corrections(run: Run) -> dict[str, dict[str, Any]]:
+    """Each site's ``extract`` corrections as the run recorded them with its region (the
+    region file's ``extract:`` mapping: ``list``, ``date``, ``not_columns``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for site in (run.region or {}).get("sites") or []:
+        extract = site.get("extract") if isinstance(site, dict) else None
+        if extract:
+            out[str(site.get("id"))] = dict(extract)
+    return out
 
 
 def resume_state(

@@ -1,0 +1,240 @@
+"""The list, date and blank-column rules on real pages (docs/metrics.md), page by page.
+
+Each test reads a page of the labelled real corpus (tests/fixtures/real/corpus, provenance in
+its SOURCES-*.md files) and checks what extraction and the page rules make of it against the
+page's hand-written label, or against a value read off the page and named in the test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+
+from evalcrawler.facts import PageFacts
+from evalcrawler.scoring.pages import (
+    BLANK,
+    COLUMN,
+    OTHER,
+    OWN_TEXT_NEVER_BLANK,
+    PageVerdict,
+    page_verdict,
+)
+from evalcrawler.scoring.results import Thresholds
+from evalcrawler.spiders.extract import extract_page
+from evalcrawler.spiders.walk import GENERIC, LIST, container_kind
+from tests.realcorpus import CORPUS, extract, page_url
+
+UTF8 = {"content-type": "text/html; charset=utf-8"}
+
+
+def corpus_page(name: str) -> tuple[dict[str, Any], PageFacts]:
+    label = json.loads((CORPUS / name.replace(".html", ".json")).read_text(encoding="utf-8"))
+    return label, extract(label, CORPUS / label["file"])
+
+
+def newest(facts: PageFacts) -> date | None:
+    return max((it.date for it in facts.items if it.date), default=None)
+
+
+# --- Main list ----------------------------------------------------------------------------
+
+
+def test_blocks_of_one_list_wrapped_one_by_one_are_one_list() -> None:
+    # Pingtan's TRS template writes 75 rows as fifteen <div ms-visible="$showStatic(n)"><ul>
+    # blocks of five, each wrapper holding its ul and an empty dashed rule.
+    label, facts = corpus_page("www.pingtan.gov.cn/column-yw-ptyw.html")
+    assert len(facts.items) == label["list"]["items"] == 75
+    assert facts.items[0].title == label["list"]["first_title"]
+    assert str(newest(facts)) == label["list"]["newest"]
+    assert page_verdict(facts, Thresholds()).kind == COLUMN
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "www.pingtan.gov.cn/column-zxwj-qgwhwj.html",
+        "www.pingtan.gov.cn/column-ghxx-ndjh.html",
+        "www.pingtan.gov.cn/column-tjxx-tjnj.html",
+        "www.pingtan.gov.cn/column-zwgk-zfgzbg.html",
+    ],
+)
+def test_every_row_of_a_pingtan_column_is_read(name: str) -> None:
+    label, facts = corpus_page(name)
+    assert len(facts.items) == label["list"]["items"]
+    assert str(newest(facts)) == label["list"]["newest"]
+
+
+def test_boxes_of_a_portal_headed_by_links_are_separate_lists() -> None:
+    # gov.cn 公文公报: the right-hand cell holds three tables of rows (5, 10 and 8 rows), each
+    # after a heading table that links to its column (中央有关文件 >>, 政府公报 >>, 政府白皮书 >>).
+    # They are three lists; the main list is the longest, 政府公报's ten rows.
+    _label, facts = corpus_page("www.gov.cn/portal-gwgb-2014.html")
+    assert len(facts.items) == 10
+    assert facts.items[0].title == "中华人民共和国国务院公报（2014年第6号）"
+    assert facts.items[-1].title == "云南省人民政府公报（2013年第23期）"
+
+
+def test_one_table_per_row_is_one_list_and_a_tab_hidden_by_its_class_is_not_main() -> None:
+    # Xinxiang's home page: each row of the 今日新乡 tab is its own table (table > tbody > tr
+    # > td > table > tr: link, then 12-20 in its own td); the 民意调查 tab (6 rows) sits in a
+    # div whose class tabbertabhide_01 hides it.
+    label, facts = corpus_page("www.xinxiang.gov.cn/home-2017.html")
+    assert len(facts.items) == label["list"]["items"] == 5
+    assert [it.raw for it in facts.items] == ["12-20"] * 5
+    assert str(newest(facts)) == label["list"]["newest"] == "2017-12-20"
+    assert facts.items[1].title == "市委召开常委会议"
+
+
+def test_two_cells_of_one_box_are_one_list() -> None:
+    # gov.cn 新闻发布: the 部 门 >> box sets its ten rows in two cells of five, side by side
+    # under one heading; it is the page's longest list (the other boxes hold 6 or 5 + 5).
+    _label, facts = corpus_page("www.gov.cn/portal-xwfb-2014.html")
+    assert len(facts.items) == 10
+    assert facts.items[0].title == "外交部10月17日例行记者会"
+    assert str(newest(facts)) == "2014-10-17"
+
+
+# --- Publish date: the page's own ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        # htmldate read the page's URL (/foot/2014-02/23/content_…): not shown on the page.
+        ("www.gov.cn/intro-contact-us.html", "url"),
+        ("www.gov.cn/intro-site-statement-nested-html.html", "url"),
+        # htmldate read <meta name="others" content="页面生成时间 2023-10-23 …">, a build stamp.
+        ("www.gov.cn/article-gazette-2007-npc-resolution-2023-template.html", "meta"),
+        # 2017-04-12 is the 日期 cell of each of the seven rows of a data table.
+        ("datacenter.mep.gov.cn/search_results-aqi-daily-report-page13.html", "rows"),
+        # 发证日期：2018-6-30 is a certificate's date, not the page's.
+        ("wxcx.ndrc.gov.cn/form-corpinfo-query.html", "label"),
+    ],
+)
+def test_a_date_the_page_shows_for_something_else_is_no_publish_date(name: str, where: str) -> None:
+    """htmldate still dates an article that shows its date without a readable label (the MLR
+    article govcn-2014-11.html: tests/test_extract_real.py::test_govcn_11_ascii_facts_survive)."""
+    label, facts = corpus_page(name)
+    assert label["publish_date"] is None
+    assert facts.publish_date is None, where
+
+
+def test_a_bare_label_that_dates_several_boxes_is_not_the_pages_date() -> None:
+    # gov.cn 在线访谈: three interview boxes each show 时间: 2014年10月…日…时; the page is the
+    # column of 20 dated interviews, not an article of 2014-10-22.
+    label, facts = corpus_page("www.gov.cn/column-wz-zxft-2014.html")
+    assert facts.publish_date is None
+    verdict = page_verdict(facts, Thresholds())
+    assert (verdict.kind, verdict.reason) == (COLUMN, "its main list holds 20 dated links")
+    assert len(facts.items) == label["list"]["items"]
+
+
+# --- Blank columns --------------------------------------------------------------------------
+
+
+def test_an_empty_list_slot_of_the_list_template_is_a_blank_column() -> None:
+    # gov.cn 政策: the SSI pair of the list inside div.pubListBox01 is empty; the pager script
+    # next to it (inside div.pages-pages) fills the pager, not the list.
+    label, facts = corpus_page("www.gov.cn/empty_column-jm-zc-2014.html")
+    assert label["blank"] is True
+    verdict = page_verdict(facts, Thresholds())
+    assert verdict == PageVerdict(
+        BLANK, "its list container div.pannel-inner.pubListBox01 holds no item"
+    )
+
+
+def test_a_page_with_text_of_its_own_is_never_blank() -> None:
+    # The gazette item's 相关稿件 box is empty, the resolution beside it is the content.
+    _label, facts = corpus_page("www.gov.cn/article-gazette-2007-npc-resolution-2023-template.html")
+    assert facts.own_text is not None and facts.own_text > OWN_TEXT_NEVER_BLANK
+    verdict = page_verdict(facts, Thresholds())
+    assert verdict.kind == OTHER
+
+
+def test_a_page_whose_list_shows_undated_links_is_not_blank() -> None:
+    # 破产注销 hub: div.fw_gm_list01 (filled by fw_nav2.js) shows only 企 业, but
+    # ul.fw_gm_list_li lists five guides (undated): the page shows items.
+    _label, facts = corpus_page("www.gov.cn/other-service-theme-bankruptcy-index.html")
+    assert facts.own_text is not None and facts.own_text < OWN_TEXT_NEVER_BLANK
+    assert facts.list_container is False and facts.empty_container is None
+    assert page_verdict(facts, Thresholds()).kind == OTHER
+
+
+def _without_static_rows(markup: bytes) -> bytes:
+    """Pingtan's column page with its static copy of the rows removed: what is left of the
+    list is the Avalon template a script fills (ms-controller, ms-if="error" 暂无数据)."""
+    root = lxml.html.fromstring(markup)
+    (static,) = root.xpath('//div[@ms-visible="showStatic"]')
+    static.getparent().remove(static)
+    return lxml.html.tostring(root, encoding="utf-8")
+
+
+def test_a_list_a_script_fills_is_not_empty() -> None:
+    label, _ = corpus_page("www.pingtan.gov.cn/column-yw-ptyw.html")
+    markup = _without_static_rows((CORPUS / label["file"]).read_bytes())
+    facts = extract_page(page_url(label), markup, UTF8, fetched=date(2026, 9, 10))
+    assert facts.items == []
+    assert facts.empty_state is None  # 暂无数据 is the template's error text
+    assert facts.list_container is False
+    # Control: the same markup without its template attributes shows 暂无数据 in an empty list.
+    bare = re.sub(rb'\sms-[a-z-]+="[^"]*"', b"", markup)
+    facts = extract_page(page_url(label), bare, UTF8, fetched=date(2026, 9, 10))
+    assert facts.empty_state == "暂无数据"
+
+
+RULES = Path(__file__).parent / "fixtures" / "real" / "rules"
+
+
+def test_a_box_a_script_file_of_its_name_fills_is_not_empty() -> None:
+    # Yichun's 往期回顾 box: ul#zxft_wqhg is empty in the HTML, zxft_data.js fills it.
+    markup = (RULES / "yichun-zxft-box.html").read_bytes()
+    url = "http://www.yichun.gov.cn/ycsrmzf/zxft/"
+    facts = extract_page(url, markup, UTF8, fetched=date(2023, 10, 11))
+    assert (facts.list_container, facts.empty_container) == (False, None)
+    # Control: without the script tag the box is an empty list.
+    bare = re.sub(rb"<script[^>]*zxft_data[^>]*></script>", b"", markup)
+    facts = extract_page(url, bare, UTF8, fetched=date(2023, 10, 11))
+    assert facts.empty_container == "ul#zxft_wqhg.newsList-timeShowy"
+    assert page_verdict(facts, Thresholds()).kind == BLANK
+
+
+@pytest.mark.parametrize(
+    ("marks", "kind"),
+    [
+        ("list01", LIST),
+        ("wrap lists-pages", LIST),
+        ("xwlb", LIST),
+        ("lb", LIST),
+        ("newslist-timeshowy zxft_wqhg", LIST),
+        ("toolbar", None),  # "lb" inside a word
+        ("album", None),
+        ("lbt", None),  # 轮播图, a carousel
+        ("swiper-container home-banner", None),
+        ("pageinfo pagegray pagination", None),
+        ("xg-list related", None),  # 相关稿件
+        ("newsbox", GENERIC),
+        ("content", GENERIC),
+    ],
+)
+def test_container_names(marks: str, kind: str | None) -> None:
+    assert container_kind(marks) == kind
+
+
+# --- Dates --------------------------------------------------------------------------------
+
+
+def test_a_month_day_takes_the_year_of_the_same_day_in_its_link() -> None:
+    # gov.cn 公文公报, 政府白皮书 box: (10-22) beside ../jrzg/2013-10/22/content_2511940.htm,
+    # fetched in Oct 2014: the white paper is of 2013, not 2014. (01-04) beside a link of
+    # 2012-12/26 shows another day: it keeps the page's fallback year.
+    _label, facts = corpus_page("www.gov.cn/portal-gwgb-2014.html")
+    by_title = {it.title: it.date for it in facts.dated_links}
+    assert by_title["西藏的发展与进步"] == date(2013, 10, 22)
+    assert by_title["钓鱼岛是中国的固有领土"] == date(2012, 9, 25)
+    assert by_title["中国的医疗卫生事业"] == date(2014, 1, 4)
