@@ -50,7 +50,11 @@ def measure(budget: int, folder: Path) -> dict[str, Any]:
     db_url = f"sqlite:///{folder / f'accuracy-{budget}.db'}"
     started = time.monotonic()
     outcome = pipeline.run(
-        str(region_file), db_url=db_url, out=None, crawl_only=True, max_pages=budget
+        str(region_file),
+        db_url=db_url,
+        out=folder / f"out-{budget}",
+        crawl_only=True,
+        max_pages=budget,
     )
     crawl_seconds = time.monotonic() - started
     as_of = region.as_of

@@ -135,13 +135,15 @@ def rebuild_page_facts(
             for site_id, extract in store.site_corrections(run).items()
             if site_id in sites
         }
-        stored = set(session.scalars(select(Page.url).where(Page.run_id == run_id)))
+        # url → the response record the database kept for it (the latest attempt)
+        rows = session.execute(select(Page.url, Page.warc_record).where(Page.run_id == run_id))
+        stored = {url: record for url, record in rows}
     result = Rebuilt(run_id=run_id, folder=folder)
     found = warcread.scan(folder)
     result.files = len(found.files)
     result.problems.extend(found.problems)
     plan: list[tuple[int, dict[str, Any]]] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # url → its place in the plan
     for context in found.pages:
         pk = sites.get(context.get("site_id") or "")
         if pk is None:
@@ -150,12 +152,17 @@ def rebuild_page_facts(
                 f"not in run {run_id}; skipped"
             )
             continue
-        if context["url"] in seen:
+        url = context["url"]
+        if url in seen:
+            # A URL asked again (a resumed crawl, a rerun after failures): the attempt the
+            # database kept is the one rebuilt, else the first.
             result.duplicates += 1
+            if stored.get(url) and context.get("response") == stored[url]:
+                plan[seen[url]] = (pk, context)
             continue
-        seen.add(context["url"])
+        seen[url] = len(plan)
         plan.append((pk, context))
-    missing = sorted(stored - seen)
+    missing = sorted(set(stored) - set(seen))
     if missing and not force:
         raise ConfigError(
             f"the archive in {folder} lacks {len(missing)} of the {len(stored)} pages stored for "

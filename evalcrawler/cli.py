@@ -31,6 +31,7 @@ from evalcrawler.limits import (
 )
 
 DB_HELP = "Database URL (default: EVALCRAWL_DB, else sqlite:///evalcrawl.db). PostgreSQL works too."
+OUT_DEFAULT = "evalcrawl-out/<region>-<year>"
 
 
 def _as_of(_ctx: Any, _param: Any, value: str | None) -> date | None:
@@ -65,10 +66,8 @@ def site_options(func: Any) -> Any:
         click.option(
             "--out",
             "out",
-            default="evalcrawl-out",
-            show_default=True,
             type=click.Path(file_okay=False),
-            help="Folder for the report files.",
+            help=f"Folder for the report files and crawl.log.  [default: {OUT_DEFAULT}]",
         ),
         click.option(
             "--as-of",
@@ -279,6 +278,11 @@ def crawl(**kw: Any) -> None:
     sys.exit(outcome.exit_code)
 
 
+for _param in crawl.params:  # `crawl` writes no report: its --out holds crawl.log only
+    if _param.name == "out":
+        _param.help = f"Folder for crawl.log.  [default: {OUT_DEFAULT}]"
+
+
 @main.command()
 @click.option("--run", "run_id", type=int, required=True, help="Run id (see `evalcrawl runs`).")
 @click.option(
@@ -290,7 +294,9 @@ def crawl(**kw: Any) -> None:
 )
 @click.option("--db", "db_url", metavar="URL", help=DB_HELP)
 @click.option(
-    "--out", type=click.Path(file_okay=False), help="Also write the reports to this folder."
+    "--out",
+    type=click.Path(file_okay=False),
+    help=f"Folder for the report files.  [default: {OUT_DEFAULT}]",
 )
 @click.option(
     "--manual-scores",
@@ -304,7 +310,7 @@ def score(
     from evalcrawler import pipeline
     from evalcrawler.db import make_engine
 
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, existing=True)
     outcome = pipeline.score_and_report(
         engine, run_id, rubric, out=out, manual_scores=manual_scores, say=_say
     )
@@ -318,18 +324,17 @@ def score(
 @click.option("--db", "db_url", metavar="URL", help=DB_HELP)
 @click.option(
     "--out",
-    default="evalcrawl-out",
-    show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for the report files.",
+    help=f"Folder for the report files.  [default: {OUT_DEFAULT}]",
 )
-def report(run_id: int, rubric: str | None, db_url: str | None, out: str) -> None:
+def report(run_id: int, rubric: str | None, db_url: str | None, out: str | None) -> None:
     """Rebuild the report files of a scored run from the database alone."""
     from evalcrawler import pipeline
     from evalcrawler.db import make_engine
 
-    files = pipeline.report(make_engine(db_url), run_id, rubric, out)
-    click.echo(f"Wrote {len(files)} files to {out}: {', '.join(p.name for p in files)}")
+    files = pipeline.report(make_engine(db_url, existing=True), run_id, rubric, out)
+    folder = files[0].parent if files else out
+    click.echo(f"Wrote {len(files)} files to {folder}: {', '.join(p.name for p in files)}")
 
 
 @main.command()
@@ -351,7 +356,8 @@ def extract(run_id: int, db_url: str | None, warc_dir: str | None, force: bool) 
     from evalcrawler.archive import rebuild_page_facts
     from evalcrawler.db import make_engine
 
-    done = rebuild_page_facts(make_engine(db_url), run_id, warc_dir=warc_dir, force=force, say=_say)
+    engine = make_engine(db_url, existing=True)
+    done = rebuild_page_facts(engine, run_id, warc_dir=warc_dir, force=force, say=_say)
     for problem in done.problems:
         click.echo(f"Note: {problem}", err=True)
     click.echo(
@@ -389,12 +395,13 @@ def explain(run_id: int, url: str, rubric: str | None, all_rows: bool, db_url: s
 @click.option("--db", "db_url", metavar="URL", help=DB_HELP)
 def runs(db_url: str | None) -> None:
     """List the runs stored in the database."""
-    from evalcrawler.db import make_engine, session_scope, store
+    from evalcrawler.db import default_url, make_engine, safe_url, session_scope, store
 
-    with session_scope(make_engine(db_url)) as session:
+    with session_scope(make_engine(db_url, existing=True)) as session:
         rows = store.list_runs(session)
     if not rows:
-        click.echo("No runs yet. Start one with `evalcrawl run --region demo`.")
+        shown = safe_url(db_url or default_url())
+        click.echo(f"No runs yet in {shown}. Start one with `evalcrawl run --region demo`.")
         return
     _table(rows, ["id", "region", "year", "status", "sites", "pages", "crawl_date", "rubrics"])
 

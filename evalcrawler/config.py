@@ -156,6 +156,9 @@ class RegionCrawl(BaseModel):
     check_budget: int | None = Field(default=None, ge=0, le=MAX_CHECKS)
     site_timeout: float | None = Field(default=None, ge=MIN_SITE_TIMEOUT, le=MAX_SITE_TIMEOUT)
     allow_nets: list[str] | None = Field(default=None, min_length=1)
+    # A PEM file of CA certificates the TLS check trusts besides the system's (an intranet's
+    # own CA; the demo web's): relative to the region file's folder.
+    ca_bundle: str | None = None
 
 
 class Region(BaseModel):
@@ -224,7 +227,7 @@ def load_region(spec: str) -> Region:
         label = f"regions/{spec}.yaml"
     loaded = read_yaml(path, ConfigError, label)
     try:
-        return validate(loaded, Region, ConfigError)
+        region = validate(loaded, Region, ConfigError)
     except ConfigError as exc:
         # Duplicate ids are reported by the model validator with their own location.
         match = re.match(r"^(.*?):\d+: \(top level\): (sites\[(\d+)\]\.id): (.*)$", exc.message)
@@ -234,6 +237,10 @@ def load_region(spec: str) -> Region:
                 f"{match.group(1)}:{line}: {match.group(2)}: {match.group(4)}"
             ) from None
         raise
+    bundle = region.crawl.ca_bundle
+    if bundle and not Path(bundle).expanduser().is_absolute():
+        region.crawl.ca_bundle = str((path.parent / bundle).resolve())
+    return region
 
 
 @dataclass
@@ -258,6 +265,7 @@ class CrawlSettings:
     warc: bool = True  # keep raw responses as evidence
     warc_dir: str | None = None  # root of the evidence archives (see evalcrawler.archive)
     render: str = "auto"  # auto | never | always: pages through a browser (docs/rendering.md)
+    ca_bundle: str | None = None  # CA certificates trusted besides the system's (PEM file)
 
     @classmethod
     def from_env(cls, **overrides: object) -> CrawlSettings:
@@ -265,6 +273,7 @@ class CrawlSettings:
         nets = os.environ.get("EVALCRAWL_ALLOW_NETS", "").strip()
         if nets:
             settings.allow_nets = [n.strip() for n in nets.split(",") if n.strip()]
+        settings.ca_bundle = os.environ.get("EVALCRAWL_CA_BUNDLE", "").strip() or None
         for key, value in overrides.items():
             if value is not None:
                 setattr(settings, key, value)
@@ -292,3 +301,23 @@ class CrawlSettings:
             raise ConfigError("--render must be auto, never or always")
         if not 0 < self.probe_timeout <= 120:
             raise ConfigError("the probe timeout must be more than 0 and at most 120 seconds")
+        if self.ca_bundle:
+            check_ca_bundle(self.ca_bundle)
+
+
+def check_ca_bundle(path: str) -> None:
+    """A CA bundle must be a readable PEM file of certificates (checked before crawling)."""
+    import ssl
+
+    how = (
+        "set EVALCRAWL_CA_BUNDLE (or the region's crawl: ca_bundle) to a PEM file of the CA "
+        "certificates to trust"
+    )
+    if not Path(path).is_file():
+        raise ConfigError(f"CA bundle {path}: no such file; {how}")
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(
+            f"CA bundle {path}: not a PEM file of certificates ({exc}); {how}"
+        ) from None

@@ -100,6 +100,7 @@ def scrapy_settings(
         "EVALCRAWL_RUN_ID": run_id,
         "EVALCRAWL_ALLOW_PRIVATE": cs.allow_private,
         "EVALCRAWL_ALLOW_NETS": list(cs.allow_nets),
+        "EVALCRAWL_CA_BUNDLE": cs.ca_bundle or "",  # trusted by the TLS check, with the system's
         "EVALCRAWL_RESOLVER_INJECTED": bool(os.environ.get("EVALCRAWL_RESOLVER")),
         "EVALCRAWL_ADDRESS_RESOLVER": os.environ.get("EVALCRAWL_ADDRESS_RESOLVER", ""),
         "EVALCRAWL_RESOLVER": os.environ.get(

@@ -13,6 +13,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_UNMEASURED = 3  # the run finished, but some sites could not be measured
+EXIT_NONE_MEASURED = 4  # the run finished, but no site could be measured (an outage?)
 EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM; rerun the same command to resume
 
 

@@ -7,7 +7,8 @@ Callable from Python (a notebook, Airflow) as easily as from the CLI::
 
 A run is identified by (region, year): running it again resumes an unfinished crawl or
 re-scores a finished one under the rubric given; ``fresh=True`` starts a new crawl and keeps
-the old one as superseded.
+the old one as superseded. Its reports and crawl.log go to ``out``, by default a folder of
+its own: ``evalcrawl-out/<region>-<year>/`` (:func:`default_out_dir`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from sqlalchemy.exc import OperationalError
 
 from evalcrawler.config import CrawlSettings, Region, load_region
 from evalcrawler.db import default_url, make_engine, session_scope, store
-from evalcrawler.db.scores import save_scores
+from evalcrawler.db.scores import check_rubric_identity, save_scores
 from evalcrawler.errors import (
+    EXIT_NONE_MEASURED,
     EXIT_OK,
     EXIT_UNMEASURED,
     ConfigError,
@@ -38,7 +40,20 @@ logger = logging.getLogger(__name__)
 
 Say = Callable[[str], None]
 DEFAULT_RUBRIC = "gov2013"
-DEFAULT_OUT = "evalcrawl-out"
+DEFAULT_OUT = "evalcrawl-out"  # the root of the default report folders, one per run
+
+
+def default_out_dir(region_id: str, year: int) -> Path:
+    """The report folder of a run when none is given: ``evalcrawl-out/<region>-<year>``, so
+    runs of other regions and years never overwrite each other's reports or logs."""
+    return Path(DEFAULT_OUT) / f"{region_id}-{year}"
+
+
+def evaluation_year(region: Region, year: int | None, as_of: date | None) -> int:
+    """The run's year: ``year``, else the year of the as-of date (given, or the region's),
+    else this year."""
+    as_of = as_of or region.as_of
+    return year or (as_of.year if as_of else date.today().year)
 
 
 @dataclass
@@ -72,43 +87,81 @@ def prepare_run(
     fresh: bool,
     say: Say = _quiet,
 ) -> int:
-    """Find the run of (region, year) to continue, or create one. Returns its id."""
-    as_of = as_of or region.as_of
-    year = year or (as_of.year if as_of else date.today().year)
+    """Find the run of (region, year) to continue, or create one (see :func:`open_run`);
+    returns its id, its lock released."""
     engine = make_engine(db_url)
     try:
-        if fresh:
-            # Never supersede a run that another process is running: take its lock first.
-            with session_scope(engine) as session:
-                old = store.find_run(session, region.id, year)
-                old_id = old.id if old is not None else None
-            if old_id is not None:
-                store.release_lock(engine, old_id, store.acquire_lock(engine, old_id))
-        with session_scope(engine) as session:
-            run = store.find_run(session, region.id, year)
-            if run is not None and fresh:
-                store.supersede(session, run)
-                say(f"run {run.id} of {region.id} {year} kept as superseded; crawling afresh")
-                run = None
-            if run is None:
-                run = store.create_run(
-                    session,
-                    region,
-                    year,
-                    rubric.id,
-                    as_of,
-                    {"crawl": asdict(crawl)},
-                )
-                say(f"run {run.id}: {region.id} {year}, {len(region.sites)} sites")
-            else:
-                if as_of and run.as_of != as_of:
-                    run.as_of = as_of
-                done = run.status in store.CRAWL_DONE
-                state = "reusing its crawl" if done else "resuming the crawl"
-                say(f"run {run.id}: {region.id} {year} exists, {state} (--fresh starts over)")
-            return run.id
+        run_id, owner = open_run(
+            engine, region, year=year, rubric=rubric, as_of=as_of, crawl=crawl, fresh=fresh, say=say
+        )
+        store.release_lock(engine, run_id, owner)
+        return run_id
     finally:
         engine.dispose()
+
+
+def open_run(
+    engine: Any,
+    region: Region,
+    *,
+    year: int | None,
+    rubric: Any,
+    as_of: date | None,
+    crawl: CrawlSettings,
+    fresh: bool,
+    say: Say = _quiet,
+) -> tuple[int, str]:
+    """Find the run of (region, year) to continue, or create one, and take its lock; returns
+    its id and the lock's owner.
+
+    A run that exists is locked before anything is said or changed (a second process running
+    the same command stops at once with :class:`RunLockedError`). A finished one is rerun:
+    its sites that were not measured, and partial ones cut by failed requests, are crawled
+    again (:func:`store.reopen_unmeasured`), the measured ones are kept. ``fresh`` keeps the
+    run as superseded and starts a new one.
+    """
+    year = evaluation_year(region, year, as_of)
+    as_of = as_of or region.as_of
+    if fresh:
+        # Never supersede a run that another process is running: take its lock first.
+        with session_scope(engine) as session:
+            old = store.find_run(session, region.id, year)
+            old_id = old.id if old is not None else None
+        if old_id is not None:
+            store.release_lock(engine, old_id, store.acquire_lock(engine, old_id))
+    with session_scope(engine) as session:
+        run = store.find_run(session, region.id, year)
+        if run is not None and fresh:
+            store.supersede(session, run)
+            say(f"run {run.id} of {region.id} {year} kept as superseded; crawling afresh")
+            run = None
+        created = run is None
+        if run is None:
+            check_year(year, as_of)
+            run = store.create_run(
+                session, region, year, rubric.id, as_of, {"crawl": asdict(crawl)}
+            )
+            say(f"run {run.id}: {region.id} {year}, {len(region.sites)} sites")
+        run_id = run.id
+    owner = store.acquire_lock(engine, run_id)
+    if created:
+        return run_id, owner
+    with session_scope(engine) as session:
+        run = store.get_run(session, run_id)
+        if as_of and run.as_of != as_of:
+            run.as_of = as_of
+        exists = f"run {run.id}: {region.id} {year} exists"
+        if run.status not in store.CRAWL_DONE:
+            say(f"{exists}, resuming the crawl (--fresh starts over)")
+        elif reopened := store.reopen_unmeasured(session, run):
+            say(
+                f"{exists}; crawling again the {reopened.count} not measured "
+                f"({reopened.describe()}), keeping the {reopened.kept} measured "
+                "(--fresh starts over)"
+            )
+        else:
+            say(f"{exists}, reusing its crawl (--fresh starts over)")
+    return run_id, owner
 
 
 def crawl_settings_for(region: Region, rubric: Any, **flags: Any) -> CrawlSettings:
@@ -136,7 +189,7 @@ def run(
     year: int | None = None,
     rubric_spec: str = DEFAULT_RUBRIC,
     db_url: str | None = None,
-    out: str | Path | None = DEFAULT_OUT,
+    out: str | Path | None = None,
     as_of: date | None = None,
     fresh: bool = False,
     manual_scores: Path | None = None,
@@ -148,6 +201,7 @@ def run(
 ) -> Outcome:
     """Crawl, score and report a region (see the module docstring).
 
+    ``out``: the folder of the reports and crawl.log (default :func:`default_out_dir`).
     ``workers``: a Redis URL; the sites are then crawled by `evalcrawl worker` processes
     consuming it (evalcrawler.distributed), this process waits for them and goes on.
     """
@@ -164,30 +218,30 @@ def run(
         problem = browser_problem()
         if problem:
             raise ConfigError(f"--render always needs a browser: {problem}; or use --render auto")
-    if out is not None:
-        check_out_dir(Path(out))  # before hours of crawling, not after
+    out = (
+        Path(out)
+        if out is not None
+        else default_out_dir(region.id, evaluation_year(region, year, as_of))
+    )
+    check_out_dir(out)  # before hours of crawling, not after
     if workers:
         from evalcrawler.distributed import check_broker
 
         check_broker(workers)
-    run_id = prepare_run(
-        region,
-        year=year,
-        rubric=rubric,
-        db_url=db_url,
-        as_of=as_of,
-        crawl=crawl,
-        fresh=fresh,
-        say=say,
-    )
     engine = make_engine(db_url)
-    owner = store.acquire_lock(engine, run_id)
+    try:
+        run_id, owner = open_run(
+            engine, region, year=year, rubric=rubric, as_of=as_of, crawl=crawl, fresh=fresh, say=say
+        )
+    except BaseException:
+        engine.dispose()
+        raise
     try:
         with session_scope(engine) as session:
             status = store.get_run(session, run_id).status
         if status not in store.CRAWL_DONE:
             with region.reachable():  # the demo region's web servers, say
-                log_file = Path(out or DEFAULT_OUT) / "crawl.log"
+                log_file = out / "crawl.log"
                 if workers:
                     from evalcrawler.distributed import crawl_with_workers
 
@@ -197,13 +251,27 @@ def run(
                 else:
                     crawl_run(run_id, db_url, log_file=log_file, progress=progress)
         if crawl_only:
-            return summarise(engine, run_id, rubric.id, None, [])
+            return summarise(engine, run_id, rubric.id, out, [])
         return score_and_report(
             engine, run_id, rubric_spec, out=out, manual_scores=manual_scores, say=say
         )
     finally:
         store.release_lock(engine, run_id, owner)
         engine.dispose()
+
+
+def check_year(year: int, as_of: date | None) -> None:
+    """Refuse a new run whose year is far from its as-of date: the web is crawled as it is
+    today, so ``--year 1999`` without ``--as-of`` would label today's web as 1999's. A run
+    may be made in its year or within a year of it (an evaluation of 2026 in January 2027)."""
+    reference = as_of or date.today()
+    if abs(year - reference.year) > 1:
+        shown = "today's date" if as_of is None else "the as-of date"
+        raise ConfigError(
+            f"--year {year} is more than a year from {shown} {reference.isoformat()}, and the "
+            f"sites are crawled as they are now; leave out --year (it is then "
+            f"{reference.year}), or give the evaluation's date with --as-of"
+        )
 
 
 def check_out_dir(out: Path) -> None:
@@ -225,14 +293,23 @@ def score_and_report(
     run_id: int,
     rubric_spec: str = DEFAULT_RUBRIC,
     *,
-    out: str | Path | None = DEFAULT_OUT,
+    out: str | Path | None = None,
     manual_scores: Path | None = None,
     say: Say = _quiet,
 ) -> Outcome:
-    """Score a stored crawl under a rubric (no network) and write the reports."""
+    """Score a stored crawl under a rubric (no network) and write the reports to ``out``
+    (default: the run's own folder, :func:`default_out_dir`)."""
     rubric_id = score(engine, run_id, rubric_spec, manual_scores=manual_scores, say=say)
-    files = report(engine, run_id, rubric_id, out) if out is not None else []
-    return summarise(engine, run_id, rubric_id, Path(out) if out else None, files)
+    folder = Path(out) if out is not None else run_out_dir(engine, run_id)
+    files = report(engine, run_id, rubric_id, folder)
+    return summarise(engine, run_id, rubric_id, folder, files)
+
+
+def run_out_dir(engine: Any, run_id: int) -> Path:
+    """The default report folder of a stored run (:func:`default_out_dir`)."""
+    with session_scope(engine) as session:
+        run = store.get_run(session, run_id)
+        return default_out_dir(run.region_id, run.year)
 
 
 def score(
@@ -274,6 +351,14 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
                 f"`evalcrawl run --region {run.region_id} --year {run.year}` to finish it"
             )
         as_of = run.as_of or run.crawl_date or date.today()
+        # Before hours of scoring: a changed rubric under a stored id and version is refused.
+        check_rubric_identity(
+            session,
+            rubric_id=rubric.id,
+            version=str(rubric.version),
+            sha256=rubric.sha256,
+            label=rubric.label,
+        )
         # One site's pages in memory at a time (per process): a province is scored as it is read.
         results = score_run_sites(engine, session, run, rubric, as_of, manual)
         save_scores(
@@ -291,13 +376,16 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
     return as_of
 
 
-def report(engine: Any, run_id: int, rubric_id: str | None, out: str | Path) -> list[Path]:
-    """Write the report files of a scored run from the database alone."""
+def report(
+    engine: Any, run_id: int, rubric_id: str | None, out: str | Path | None = None
+) -> list[Path]:
+    """Write the report files of a scored run from the database alone, to ``out`` (default:
+    the run's own folder, :func:`default_out_dir`)."""
     from evalcrawler.reports.data import load_report_data
     from evalcrawler.reports.writers import write_reports
 
     data = load_report_data(engine, run_id, rubric_id)
-    return write_reports(data, Path(out))
+    return write_reports(data, Path(out) if out is not None else run_out_dir(engine, run_id))
 
 
 def summarise(
@@ -315,14 +403,16 @@ def summarise(
         outcome.unreachable = [s.site_id for s in sites if s.status in (None, "unreachable")]
         outcome.blocked = [s.site_id for s in sites if s.status == "blocked"]
         outcome.partial = [s.site_id for s in sites if s.status == "partial"]
-    n_bad = len(outcome.unreachable) + len(outcome.blocked) + len(outcome.partial)
-    if outcome.unreachable and len(outcome.unreachable) == outcome.sites:
-        outcome.exit_code = EXIT_UNMEASURED
+    not_measured = len(outcome.unreachable) + len(outcome.blocked)
+    if outcome.sites and not_measured == outcome.sites:
+        outcome.exit_code = EXIT_NONE_MEASURED
+        reached = "reached" if not outcome.blocked else "measured"
         outcome.message = (
-            f"none of the {outcome.sites} sites could be reached, so none is ranked; "
-            "check the network connection (or the site addresses) and run again with --fresh"
+            f"none of the {outcome.sites} sites could be {reached}, so none is ranked; check "
+            "the network connection (or the site addresses) and run the same command again: "
+            "it crawls again the sites not measured"
         )
-    elif n_bad:
+    elif not_measured or outcome.partial:
         outcome.exit_code = EXIT_UNMEASURED
         parts = []
         if outcome.unreachable:
@@ -331,8 +421,10 @@ def summarise(
             parts.append(f"blocked by an anti-bot challenge: {', '.join(outcome.blocked)}")
         if outcome.partial:
             parts.append(f"partly measured: {', '.join(outcome.partial)}")
+        n_bad = not_measured + len(outcome.partial)
         outcome.message = (
             f"{n_bad} of {outcome.sites} sites could not be fully measured ({'; '.join(parts)}); "
-            "see scores.csv (status, and the report's section on unmeasured sites)"
+            "see scores.csv (status, and the report's section on unmeasured sites); running the "
+            "same command again crawls again those not measured or cut by failed requests"
         )
     return outcome

@@ -8,8 +8,9 @@ and list item so that pydantic's error locations can be turned into line numbers
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -193,16 +194,37 @@ def parse_yaml(text: str, error_cls: type[EvalcrawlError], label: str) -> Loaded
     return LoadedYaml(data, _line_map(node), label)
 
 
+MAX_REPORTED = 10  # problems listed in one error message
+
+
 def validate(loaded: LoadedYaml, model: type[M], error_cls: type[EvalcrawlError]) -> M:
-    """Validate ``loaded.data`` with ``model``; the first error names its line and key."""
+    """Validate ``loaded.data`` with ``model``. Every problem is reported in one line: the
+    first with its line and key, then ``; also line N: key: problem`` for each other one; an
+    unknown key gets the nearest known one suggested (``did you mean 'max_pages'?``)."""
     if not isinstance(loaded.data, dict):
         raise error_cls(f"{loaded.label}:1: expected a mapping of keys at the top level")
     try:
         return model.model_validate(loaded.data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if not _is_union_tag(p))
-        raise loaded.error(error_cls, loc, _message(first)) from None
+        problems: list[tuple[Loc, str]] = []
+        for error in exc.errors():
+            if any(_is_union_tag(p) for p in error["loc"]) and problems:
+                continue  # another member of a union refusing the same value: noise
+            loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+            problem = (loc, _message(error, model))
+            if problem not in problems:
+                problems.append(problem)
+        # In the order of the file (a missing key is reported at its mapping's line).
+        problems.sort(key=lambda problem: line_of(loaded.lines, problem[0]))
+        (loc, message), others = problems[0], problems[1:]
+        first = loaded.error(error_cls, loc, message).message
+        also = [
+            f"; also line {line_of(loaded.lines, where)}: {format_loc(where)}: {what}"
+            for where, what in others[: MAX_REPORTED - 1]
+        ]
+        more = len(others) - len(also)
+        tail = f"; and {more} more" if more > 0 else ""
+        raise error_cls(first + "".join(also) + tail) from None
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -210,11 +232,15 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and ("[" in part or part[:1].isupper())
 
 
-def _message(error: Any) -> str:
+def _message(error: Any, model: type[BaseModel] | None = None) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return "unknown key; check the spelling against the documentation"
+        text = "unknown key; check the spelling against the documentation"
+        loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+        known = _known_keys(model, loc[:-1]) if model is not None else []
+        close = get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6) if loc else []
+        return f"{text}; did you mean {close[0]!r}?" if close else text
     if kind == "missing":
         return "required key is missing"
     if kind == "greater_than":
@@ -231,3 +257,41 @@ def _message(error: Any) -> str:
         return f"does not match {ctx.get('pattern')}"
     msg = str(error["msg"])
     return msg[:1].lower() + msg[1:]
+
+
+def _known_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the model at ``loc`` (a path into ``model``'s data) accepts, by their names
+    in the file (aliases); [] where the path leaves the models."""
+    current: type[BaseModel] | None = model
+    key_next = False  # the next part is a key of a dict, not a field
+    for part in loc:
+        if current is None:
+            return []
+        if isinstance(part, int) or key_next:
+            key_next = False
+            continue
+        field = next(
+            (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
+        )
+        if field is None:
+            return []
+        key_next = get_origin(field.annotation) is dict or _is_dict(field.annotation)
+        current = _inner_model(field.annotation)
+    if current is None:
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _is_dict(annotation: Any) -> bool:
+    return any(get_origin(arg) is dict for arg in get_args(annotation))
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds: itself, or inside a list, dict or optional."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None

@@ -178,11 +178,15 @@ def level_chart(data: ReportData) -> str:
                 ]
                 if not values:
                     continue
-                mean = sum(values) / len(values)
+                # In floating point the mean of equal scores can fall just outside their
+                # range (3 × 21.43 / 3 = 21.429999999999996): kept inside it, no whisker is
+                # negative (matplotlib refuses one, and the whole report was lost).
+                lowest, highest = min(values), max(values)
+                mean = min(max(sum(values) / len(values), lowest), highest)
                 xs.append(position - 0.4 + width * (index + 0.5))
                 means.append(mean)
-                low.append(mean - min(values))
-                high.append(max(values) - mean)
+                low.append(mean - lowest)
+                high.append(highest - mean)
             label = "总分" if measure == "total" else data.rubric.category_name(measure)
             ax.bar(
                 xs,

@@ -108,6 +108,8 @@ def fmt_value(value: Any) -> str:
 def heat_class(cell: overview.HeatCell) -> str:
     if cell.status == "manual":
         return "hm"
+    if cell.status == "absent":  # the indicator is not for this site (its level)
+        return "ha"
     if cell.ratio is None:
         return "hn"
     if cell.ratio <= 0:

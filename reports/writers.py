@@ -44,11 +44,24 @@ CSV_FILES: tuple[str, ...] = (
 )
 
 
-def _stage(path: Path, payload: bytes) -> Path:
-    """Write ``payload`` to a temporary file next to ``path``; return the temporary file."""
+def file_mode() -> int:
+    """The mode a new file gets under the process's umask (0644 under 022).
+
+    Reports are staged with :func:`tempfile.mkstemp`, which always creates 0600 files: they
+    get this mode before they are renamed, so others can open them as they can any file the
+    user writes. (``os.umask`` can only be read by setting it: it is set back at once.)
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _stage(path: Path, payload: bytes, mode: int) -> Path:
+    """Write ``payload`` to a temporary file next to ``path`` with ``mode``; return it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             handle.write(payload)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -104,6 +117,7 @@ def write_reports(
     # a set. A file that cannot be made (its writer fails on the data) does not cost the others:
     # they are written and the error names the one that failed.
     staged: list[tuple[Path, Path]] = []  # (temporary file, report file)
+    mode = file_mode()
     failed: list[str] = []
     try:
         for name, render in renders:
@@ -116,7 +130,7 @@ def write_reports(
                 failed.append(f"{name} ({type(exc).__name__}: {str(exc)[:200]})")
                 continue
             path = out_dir / name
-            staged.append((_stage(path, payload), path))
+            staged.append((_stage(path, payload, mode), path))
         for tmp, path in staged:
             os.replace(tmp, path)
     except OSError as exc:

@@ -25,9 +25,11 @@ The first problem found stops the load. ``docs/rubrics.md`` describes every key.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterator
+from datetime import date, datetime
 from difflib import get_close_matches
 from importlib import resources
 from pathlib import Path
@@ -321,7 +323,8 @@ class Rubric(StrictModel):
 
     @property
     def sha256(self) -> str:
-        """SHA-256 (hex) of the YAML source, UTF-8 encoded."""
+        """SHA-256 (hex) of the rubric's content (:func:`content_sha256`): with its id and
+        version, what identifies a rubric in the database."""
         return self._sha256
 
     @property
@@ -454,6 +457,26 @@ def _build(loaded: LoadedYaml, text: str) -> Rubric:
     rubric = validate(loaded, Rubric, RubricError)
     check_rubric(loaded, rubric)
     rubric._text = text
-    rubric._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    rubric._sha256 = content_sha256(loaded.data)
     rubric._label = loaded.label
     return rubric
+
+
+def content_sha256(data: Any) -> str:
+    """SHA-256 (hex) of a rubric's content: its parsed YAML written as canonical JSON (keys
+    sorted, no spaces, dates as ISO text), UTF-8 encoded. Comments, layout, key order and
+    quoting do not change it; any value does. (Migration 0003 holds a copy: keep them equal.)"""
+    canonical = json.dumps(
+        _canonical(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

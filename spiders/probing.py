@@ -39,14 +39,23 @@ SEARCH_PROBE_LINKS = 200  # result links kept as evidence of a search probe
 
 
 def verify_tls(
-    host: str, port: int, timeout: float, address: str | None = None
+    host: str,
+    port: int,
+    timeout: float,
+    address: str | None = None,
+    ca_bundle: str | None = None,
 ) -> tuple[bool, str | None]:
-    """Handshake with ``host:port`` verifying the certificate against the system trust store.
+    """Handshake with ``host:port`` verifying the certificate (its chain, dates and host name)
+    against the system trust store, and the CA certificates of ``ca_bundle`` when given (a PEM
+    file: an intranet's own CA, the demo web's; the crawl's ``ca_bundle`` setting,
+    ``EVALCRAWL_CA_BUNDLE``). Verification is never switched off.
 
     ``address``: connect there (the address the guard vetted for ``host``, see
     :func:`evalcrawler.spiders.guard.vetted_address`) instead of resolving ``host`` again.
     """
     context = ssl.create_default_context()
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
     try:
         with (
             socket.create_connection((address or host, port), timeout=timeout) as sock,
@@ -295,6 +304,11 @@ class ProbesMixin:
         for out in self._settle(state):
             yield out
 
+    def _ca_bundle(self) -> str | None:
+        """The crawl's extra CA bundle (the ``EVALCRAWL_CA_BUNDLE`` Scrapy setting), if any."""
+        settings = getattr(self, "settings", None)
+        return (settings.get("EVALCRAWL_CA_BUNDLE") if settings is not None else None) or None
+
     def _tls_probe(self, state: SiteState, host: str, port: int, url: str) -> None:
         def done(result: tuple[bool, str | None]) -> None:
             ok, error = result
@@ -308,7 +322,7 @@ class ProbesMixin:
                 address = vetted_address(host)  # never a second lookup: the guard's answer
             except AddressRefused as exc:
                 return False, f"TLS check not made: {exc}"
-            return verify_tls(host, port, self.probe_timeout, address)
+            return verify_tls(host, port, self.probe_timeout, address, self._ca_bundle())
 
         d = threads.deferToThread(check)
         d.addCallbacks(done, lambda f: done((False, describe_failure(f))))

@@ -9,10 +9,14 @@ instead when ``EVALCRAWL_REQUIRE_SERVICES=1`` (set by ``.ci/run``).
 
 Tests that touch a database take ``db_url`` and run on SQLite and on PostgreSQL;
 ``EVALCRAWL_TEST_DB`` runs them all on one of the two (see tests/databases.py).
+
+Tests write only in their temporary folders: a test session that changes the working
+directory (a report folder, a database, a crawl.log, hypothesis's cache) fails at its end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -20,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests import databases
 
@@ -70,6 +75,56 @@ def warc_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("warc")
     os.environ["EVALCRAWL_WARC_DIR"] = str(root)
     return root
+
+
+# What may change in the working directory during a session: caches of the tools themselves.
+UNWATCHED = {".git", ".venv", ".pytest_cache", ".ruff_cache", ".mypy_cache", "__pycache__", "build"}
+
+
+# Pinned files that a test rewrites when asked to: the variable, and the folder it writes in.
+UPDATES = {
+    "EVALCRAWL_UPDATE_GOLDEN": f"tests{os.sep}golden{os.sep}",
+    "EVALCRAWL_UPDATE_BASELINE": f"tests{os.sep}baselines{os.sep}",
+}
+
+
+def working_directory_listing(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root`` (caches left out) with its size and modification time."""
+    listing: dict[str, tuple[int, int]] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in UNWATCHED and not d.endswith(".egg-info")]
+        for name in files:
+            path = Path(folder) / name
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.lstat()
+                listing[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return listing
+
+
+@pytest.fixture(scope="session", autouse=True)
+def working_directory_unchanged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fail the session if a test created, changed or removed a file of the working directory
+    (tests write in their temporary folders only). Hypothesis keeps its cache there too."""
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    root = Path.cwd()
+    before = working_directory_listing(root)
+    yield
+    after = working_directory_listing(root)
+    for variable, folder in UPDATES.items():  # the documented ways to update pinned files
+        if os.environ.get(variable, "").strip():
+            for listing in (before, after):
+                for path in [p for p in listing if p.startswith(folder)]:
+                    del listing[path]
+    changed = sorted(
+        [f"created {p}" for p in after.keys() - before.keys()]
+        + [f"removed {p}" for p in before.keys() - after.keys()]
+        + [f"changed {p}" for p in after.keys() & before.keys() if after[p] != before[p]]
+    )
+    if changed:
+        pytest.fail(
+            f"the tests changed the working directory {root}: " + "; ".join(changed[:10]),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

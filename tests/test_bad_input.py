@@ -69,6 +69,9 @@ def files(tmp_path_factory) -> Path:
         "bad-alias-port.yaml": REGION_OK + SITE_URL + "    aliases: [http://b.gov.cn:0/]\n",
         "huge-delay.yaml": "crawl:\n  delay: 86400\n" + REGION_OK + SITE_URL,
         "alias-bomb.yaml": alias_bomb(),
+        "misspelt.yaml": "id: r\nname: R\ncrawl:\n  max_page: 30\n  delay: -1\nsites:\n"
+        "  - id: a\n    nme_zh: 甲\n    level: county\n" + SITE_URL,
+        "misspelt-top.yaml": "id: r\nname: R\nsite:\n  - id: a\n",
     }
     for name, text in bad.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -120,6 +123,21 @@ CONFIG_ERRORS = [
         ["--region", "bad-alias-port.yaml"],
         "Error: bad-alias-port.yaml:8: sites[0].aliases: 'http://b.gov.cn:0/' has port 0; a "
         "port is a number from 1 to 65535",
+    ),
+    (
+        # Every problem, in the order of the file, and the nearest key for a misspelt one.
+        "region-misspelt-keys",
+        ["--region", "misspelt.yaml"],
+        "Error: misspelt.yaml:4: crawl.max_page: unknown key; check the spelling against the "
+        "documentation; did you mean 'max_pages'?; also line 5: crawl.delay: must be >= 0.0; "
+        "also line 7: sites[0].name_zh: required key is missing; also line 8: sites[0].nme_zh: "
+        "unknown key; check the spelling against the documentation; did you mean 'name_zh'?",
+    ),
+    (
+        "region-misspelt-top-key",
+        ["--region", "misspelt-top.yaml"],
+        "Error: misspelt-top.yaml:1: sites: required key is missing; also line 3: site: "
+        "unknown key; check the spelling against the documentation; did you mean 'sites'?",
     ),
     (
         "region-huge-delay",
@@ -228,6 +246,7 @@ def test_unreachable_database_names_it_without_the_password(files):
     ids=["score", "report"],
 )
 def test_unknown_run_id(tmp_path, args, expected):
+    make_engine(f"sqlite:///{tmp_path / 'x.db'}").dispose()  # a database without run 7
     proc = cli([*args, "--db", f"sqlite:///{tmp_path / 'x.db'}"], tmp_path)
     assert proc.returncode == 1
     assert one_error_line(proc) == expected
@@ -358,3 +377,41 @@ def test_scores_are_saved_in_one_transaction(demo_crawl, tmp_path, monkeypatch):
     assert made["n"] == 20
     assert counts() == before
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["runs"], ["score", "--run", "1"], ["report", "--run", "1"], ["extract", "--run", "1"]],
+)
+def test_a_mistyped_database_path_is_an_error_not_a_new_database(tmp_path, command):
+    typo = tmp_path / "evalcrawl-2026.db"
+    proc = cli([*command, "--db", str(typo)], tmp_path)
+    assert proc.returncode == 1
+    assert one_error_line(proc) == (
+        f"Error: no database file {typo}; check --db (or EVALCRAWL_DB): `evalcrawl run` "
+        "creates the database, the other commands read it"
+    )
+    assert not typo.exists()
+
+
+def test_runs_of_an_empty_database_names_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    make_engine(url).dispose()
+    proc = cli(["runs", "--db", url], tmp_path)
+    assert (proc.returncode, proc.stdout) == (
+        0,
+        f"No runs yet in {url}. Start one with `evalcrawl run --region demo`.\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [("mysql://me@dbhost/evalcrawl", "mysql"), ("foo://", "foo"), ("oracle://x", "oracle")],
+)
+def test_only_sqlite_and_postgresql_are_databases(tmp_path, url, backend):
+    proc = cli(["runs", "--db", url], tmp_path)
+    assert proc.returncode == 1
+    assert one_error_line(proc) == (
+        f"Error: cannot use database {url}: evalcrawl works with SQLite and PostgreSQL only, "
+        f"not {backend!r}; use sqlite:///path/file.db or postgresql://user@host/dbname"
+    )

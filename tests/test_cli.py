@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import click
@@ -112,20 +113,25 @@ def test_regions_list_and_show():
 
 
 def test_taiyuan_without_internet_marks_every_site_unreachable(tmp_path, cli_env):
-    """No network: every site unreachable, none ranked, the documented exit code, no traceback.
+    """No network: every site unreachable, none ranked, the documented exit code (4), no
+    traceback; each run's reports and crawl.log in its own folder, and the same command again
+    crawls the sites again (no --fresh needed).
 
     The test environment's address guard refuses every host outside loopback (as a machine
     without internet would fail every lookup) — no request leaves the machine.
     """
-    out = tmp_path / "out"
-    proc = run_cli(
-        ["run", "--region", "taiyuan", "--out", str(out)], cli_env, tmp_path, timeout=240
-    )
-    assert proc.returncode == 3, proc.stderr
+    year = date.today().year
+    proc = run_cli(["run", "--region", "taiyuan"], cli_env, tmp_path, timeout=240)
+    assert proc.returncode == 4, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines()[-1] == (
         "Note: none of the 11 sites could be reached, so none is ranked; check the network "
-        "connection (or the site addresses) and run again with --fresh"
+        "connection (or the site addresses) and run the same command again: it crawls again "
+        "the sites not measured"
+    )
+    out = tmp_path / "evalcrawl-out" / f"taiyuan-{year}"
+    assert proc.stdout.splitlines()[-1].startswith(
+        f"Wrote 10 files to evalcrawl-out/taiyuan-{year}: scores.csv, "
     )
     with (out / "scores.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -133,6 +139,49 @@ def test_taiyuan_without_internet_marks_every_site_unreachable(tmp_path, cli_env
     assert {r["status"] for r in rows} == {"unreachable"}
     assert {r["rank"] for r in rows} == {""}
     assert {r["total"] for r in rows} == {""}
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (out / "crawl.log").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (out / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask
+
+    # Another year of the region: its own folder, the first one left as it was.
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    other = run_cli(
+        ["run", "--region", "taiyuan", "--year", str(year - 1)], cli_env, tmp_path, timeout=240
+    )
+    assert other.returncode == 4, other.stderr
+    assert sorted(p.name for p in (tmp_path / "evalcrawl-out").iterdir()) == [
+        f"taiyuan-{year - 1}",
+        f"taiyuan-{year}",
+    ]
+    assert (tmp_path / "evalcrawl-out" / f"taiyuan-{year - 1}" / "crawl.log").stat().st_size
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    # The same command again crawls the unmeasured sites again.
+    again = run_cli(["run", "--region", "taiyuan"], cli_env, tmp_path, timeout=240)
+    assert again.returncode == 4, again.stderr
+    assert again.stderr.splitlines()[0].startswith(
+        f"run 1: taiyuan {year} exists; crawling again the 11 not measured (unreachable: taiyuan, "
+    )
+    assert "crawling: 11/11 sites done" in again.stderr
+
+    # score and report without --out: the run's own folder; score prints the ranking.
+    scored = run_cli(["score", "--run", "2"], cli_env, tmp_path)
+    assert scored.returncode == 4, scored.stderr
+    assert scored.stdout.splitlines()[0].split() == [
+        "rank",
+        "site_id",
+        "name_zh",
+        "total",
+        "status",
+        "veto",
+    ]
+    assert scored.stdout.splitlines()[-1].startswith(
+        f"Wrote 10 files to evalcrawl-out/taiyuan-{year - 1}: scores.csv, "
+    )
+    rebuilt = run_cli(["report", "--run", "1"], cli_env, tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.startswith(f"Wrote 10 files to evalcrawl-out/taiyuan-{year}: ")
 
 
 def test_wheel_contains_rubrics_regions_templates_and_migrations(tmp_path):
@@ -161,6 +210,8 @@ def test_wheel_contains_rubrics_regions_templates_and_migrations(tmp_path):
         "evalcrawler/regions/taiyuan.yaml",
         "evalcrawler/regions/demo.yaml",
         "evalcrawler/demo/truth.json",
+        "evalcrawler/demo/certs/demo-ca.pem",
+        "evalcrawler/demo/certs/demo-ca-key.pem",
         "evalcrawler/reports/templates/report.html.j2",
         "evalcrawler/spiders/site.py",
         "evalcrawler/scoring/engine.py",
@@ -192,3 +243,47 @@ def test_readme_demo_ranking_is_the_pinned_baseline():
             scores["status"],
             scores["veto"],
         ), site_id
+
+
+def test_a_year_far_from_the_as_of_date_is_refused(tmp_path, cli_env):
+    from evalcrawler.errors import ConfigError
+    from evalcrawler.pipeline import check_year
+
+    today = date.today()
+    proc = run_cli(["run", "--region", "taiyuan", "--year", "1999"], cli_env, tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"Error: --year 1999 is more than a year from today's date {today.isoformat()}, and "
+        "the sites are crawled as they are now; leave out --year (it is then "
+        f"{today.year}), or give the evaluation's date with --as-of\n"
+    )
+    # Within a year of the as-of date (an evaluation of last year made in January) is fine.
+    check_year(today.year - 1, None)
+    check_year(today.year + 1, None)
+    check_year(1999, date(1999, 11, 20))
+    with pytest.raises(
+        ConfigError, match=r"^--year 2026 is more than a year from the as-of date 2020-01-01"
+    ):
+        check_year(2026, date(2020, 1, 1))
+
+
+def test_each_command_says_what_its_out_folder_holds():
+    def out_help(*command: str) -> str:
+        result = CliRunner().invoke(main, [*command, "--help"], terminal_width=200)
+        assert result.exit_code == 0
+        line = next(line for line in result.output.splitlines() if "--out" in line)
+        return " ".join(line.split()[2:])
+
+    default = "[default: evalcrawl-out/<region>-<year>]"
+    assert out_help("crawl") == f"Folder for crawl.log. {default}"
+    assert out_help("run") == f"Folder for the report files and crawl.log. {default}"
+    assert out_help("score") == f"Folder for the report files. {default}"
+    assert out_help("report") == f"Folder for the report files. {default}"
+
+
+def test_the_scheduling_guide_counts_the_files_a_run_writes():
+    from evalcrawler.reports.writers import CSV_FILES
+
+    guide = (ROOT / "docs" / "scheduling.md").read_text(encoding="utf-8")
+    counts = re.findall(r"Wrote (\d+) files", guide + README)
+    assert counts and set(counts) == {str(len(CSV_FILES) + 2)}  # the CSV files, HTML, XLSX

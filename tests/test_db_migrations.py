@@ -55,7 +55,7 @@ def at_revision(url: str, revision: str, *, stamped: bool = True):  # type: igno
 
 def test_head_is_the_newest_revision_of_one_line():
     revisions = [s.revision for s in script().walk_revisions()]
-    assert revisions == [HEAD, BASE_REVISION] == ["0002", "0001"]
+    assert revisions == [HEAD, "0002", BASE_REVISION] == ["0003", "0002", "0001"]
     assert script().get_current_head() == HEAD
 
 
@@ -203,3 +203,46 @@ def test_password_is_hidden_on_a_working_server(tmp_path):
         for args in (["db", "upgrade"], ["db", "current"]):
             _code, output = cli(*args, "--db", with_password)
             assert "s3cret" not in output and ":***@" in output, output
+
+
+def test_the_upgrade_to_0003_rehashes_stored_rubrics_by_their_content(empty_db):
+    """Revision 0002 stored the hash of the rubric file's bytes; 0003 recomputes every stored
+    hash from the stored text as the hash of its content, so the same rubric scores again and
+    a changed copy under its id and version is refused."""
+    import hashlib
+
+    from evalcrawler.db.models import ScoreSet
+    from evalcrawler.errors import RubricError
+    from evalcrawler.scoring.rubric import load_rubric
+
+    old = at_revision(empty_db, "0002")
+    run_id = new_run(old)
+    crawl(old, empty_db, run_id)
+    pipeline.score(old, run_id, "gov2013")
+    gov = load_rubric("gov2013")
+    file_hash = hashlib.sha256(gov.text.encode("utf-8")).hexdigest()
+    with old.begin() as conn:  # what evalcrawl wrote before 0003
+        conn.execute(text("UPDATE score_sets SET rubric_sha256 = :h"), {"h": file_hash})
+    old.dispose()
+
+    assert cli("db", "upgrade", "--db", empty_db) == (
+        0,
+        f"Upgraded {safe_url(empty_db)} from revision 0002 to {HEAD}\n",
+    )
+    engine = make_engine(empty_db)
+    with engine.connect() as conn:
+        assert differences(conn) == []
+        assert conn.execute(text("SELECT rubric_sha256 FROM score_sets")).scalars().all() == [
+            gov.sha256
+        ]
+    assert gov.sha256 != file_hash
+    pipeline.score(engine, run_id, "gov2013")  # the same rubric: scored again in place
+    with session_scope(engine) as session:
+        assert session.query(ScoreSet).count() == 1
+    lax = load_rubric("gov2013")
+    lax._sha256 = "f" * 64  # a changed copy under the same id and version
+    with pytest.raises(RubricError, match="is stored in this database with other content"):
+        from evalcrawler.db.scores import check_rubric_identity
+
+        with session_scope(engine) as session:
+            check_rubric_identity(session, rubric_id="gov2013", version="2026.1", sha256=lax.sha256)

@@ -449,14 +449,17 @@ def test_schema_has_the_link_index(db_url):
 # ----------------------------------------------------------------- the CLI
 
 
-def test_cli_runs_score_and_report(db_url, tmp_path):
+def test_cli_runs_score_and_report(db_url, tmp_path, monkeypatch):
     engine = make_engine(db_url)
     run_id = new_run(engine)
     crawl(engine, db_url, run_id)
     runner = CliRunner()
+    monkeypatch.chdir(tmp_path)  # score without --out writes to the run's folder here
     scored = runner.invoke(main, ["score", "--run", str(run_id), "--db", db_url])
     assert scored.exit_code == 3, scored.output  # the county could not be measured
     assert f"scored run {run_id} under gov2013 (as of 2026-11-20)" in scored.output
+    assert "Wrote 10 files to evalcrawl-out/store-2026: scores.csv," in scored.output
+    assert (tmp_path / "evalcrawl-out" / "store-2026" / "report.html").is_file()
     out = tmp_path / "out"
     reported = runner.invoke(
         main, ["report", "--run", str(run_id), "--db", db_url, "--out", str(out)]

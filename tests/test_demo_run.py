@@ -285,3 +285,26 @@ def test_the_same_run_on_postgresql_measures_and_scores_the_same(
     ]
     for pg, lite in zip(pg_scores, sqlite_scores, strict=True):
         assert abs(float(pg["total"]) - float(lite["total"])) <= sum(timed.values()) + 1e-9
+
+
+def test_reports_without_out_go_to_the_runs_folder_as_the_readme_shows(demo_run, evalcrawl_cmd):
+    # The README's first command prints this line: the demo's folder of its own.
+    from tests.conftest import ROOT
+
+    _, work, db, _ = demo_run
+    proc = subprocess.run(
+        [*evalcrawl_cmd, "report", "--run", "1", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=work,
+    )
+    assert proc.returncode == 0, proc.stderr
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert proc.stdout.startswith("Wrote 10 files to evalcrawl-out/demo-2026: ")
+    assert f"\n{proc.stdout}```" in readme
+    for name in OUTPUTS:
+        if name.endswith(".csv"):
+            assert (work / "evalcrawl-out" / "demo-2026" / name).read_bytes() == (
+                work / "out" / name
+            ).read_bytes(), name

@@ -7,6 +7,7 @@ import http.client
 import itertools
 import json
 import re
+import ssl
 import threading
 import urllib.parse
 from collections import Counter
@@ -30,6 +31,7 @@ from evalcrawler.demo.model import DemoSite
 from evalcrawler.demo.planted import RANKING, SITES
 from evalcrawler.demo.sites import build_sites
 from evalcrawler.demo.specs import AS_OF
+from evalcrawler.demo.tls import DEMO_CA, demo_context
 from evalcrawler.demo.truth import TRUTH_FILE, compute_truth, load_truth, truth_text
 from evalcrawler.errors import ConfigError
 from evalcrawler.scoring.results import METRICS
@@ -57,7 +59,12 @@ def get(
     web: DemoWeb, site: str, path: str, method: str = "GET", body: bytes | None = None
 ) -> tuple[int, dict[str, str], bytes]:
     s = web.sites[site]
-    conn = http.client.HTTPConnection(s.address, s.port, timeout=10)
+    conn: http.client.HTTPConnection
+    if s.spec.https == "redirect":  # http:// answers 301: ask https://, as a browser would
+        context = ssl.create_default_context(cafile=str(DEMO_CA))
+        conn = http.client.HTTPSConnection(s.address, s.port, timeout=10, context=context)
+    else:
+        conn = http.client.HTTPConnection(s.address, s.port, timeout=10)
     try:
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
         conn.request(method, path, body=body, headers=headers)
@@ -104,6 +111,69 @@ def parse(site: DemoSite, path: str) -> _Parse:
 
 
 # ------------------------------------------------------------------------------- servers
+
+
+def test_the_https_sites_and_the_others(web: DemoWeb) -> None:
+    from evalcrawler.spiders.probing import verify_tls
+
+    jiaqu, shifan, yiqu = web.sites["jiaqu"], web.sites["shifan"], web.sites["yiqu"]
+    # jiaqu: http:// answers 301 to the same path on https://, without HSTS.
+    conn = http.client.HTTPConnection(jiaqu.address, jiaqu.port, timeout=10)
+    conn.request("GET", "/zwgk/index.html?x=1")
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    assert answer.status == 301
+    assert (
+        answer.getheader("Location") == f"https://{jiaqu.address}:{jiaqu.port}/zwgk/index.html?x=1"
+    )
+    status, headers, _ = get(web, "jiaqu", "/")
+    assert status == 200 and "strict-transport-security" not in headers
+    # shifan: both, and HSTS on HTTPS answers only.
+    assert "strict-transport-security" not in get(web, "shifan", "/")[1]
+    context = ssl.create_default_context(cafile=str(DEMO_CA))
+    conn = http.client.HTTPSConnection(shifan.address, shifan.port, timeout=10, context=context)
+    conn.request("GET", "/")
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    assert (answer.status, answer.getheader("Strict-Transport-Security")) == (
+        200,
+        "max-age=31536000",
+    )
+    # The certificates verify against the demo CA alone; a site without HTTPS has no TLS.
+    for site in (jiaqu, shifan):
+        assert verify_tls(site.address, site.port, 5.0, ca_bundle=str(DEMO_CA)) == (True, None)
+    ok, error = verify_tls(yiqu.address, yiqu.port, 5.0, ca_bundle=str(DEMO_CA))
+    assert ok is False and (error or "").startswith("TLS failed: ")
+
+
+def test_the_demo_ca_vouches_for_loopback_addresses_only() -> None:
+    import socket
+    import threading as _threading
+
+    from evalcrawler.spiders.probing import verify_tls
+
+    # A certificate of the demo CA for a public address is refused by its name constraints.
+    context = demo_context(["203.0.113.7"])
+    listener = socket.create_server(("127.0.0.219", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            conn.close()
+
+    thread = _threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        ok, error = verify_tls("203.0.113.7", port, 5.0, "127.0.0.219", str(DEMO_CA))
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+    assert (ok, error) == (False, "certificate not valid: permitted subtree violation")
 
 
 def test_every_site_answers_its_home_page_on_its_own_address(web: DemoWeb) -> None:
@@ -417,12 +487,13 @@ def test_the_truth_covers_the_catalogue(truth: dict) -> None:
     for site_id, site in truth["sites"].items():
         assert list(site["metrics"]) == list(METRICS), site_id
         m = site["metrics"]
+        # HTTPS: shifan answers it (with HSTS) besides HTTP, jiaqu redirects to it; the
+        # others have none. IPv6 is not measured on loopback addresses.
+        planted = {"shifan": (True, False, True), "jiaqu": (True, True, False)}
         assert (m["https"], m["https_redirect"], m["hsts"], m["ipv6"]) == (
-            False,
-            False,
-            False,
+            *planted.get(site_id, (False, False, False)),
             None,
-        )
+        ), site_id
         assert (m["home_status"], m["home_probes"], m["home_probe_failures"]) == (200, 5, 0)
         assert m["links_checked"] <= m["links_internal"]
         assert m["columns"] == sum(1 for c in site["columns"] if not c["blank"])

@@ -43,7 +43,11 @@ def small_budget(tmp_path_factory):
     region_file = write_demo_region(folder, free_port(18900))
     db_url = f"sqlite:///{folder / 'b.db'}"
     outcome = pipeline.run(
-        str(region_file), db_url=db_url, out=None, crawl_only=True, max_pages=BUDGET
+        str(region_file),
+        db_url=db_url,
+        out=folder / "out",
+        crawl_only=True,
+        max_pages=BUDGET,
     )
     return fetched_paths(db_url, outcome.run_id)
 

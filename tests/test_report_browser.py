@@ -7,8 +7,9 @@ log-scraping would miss requests that fail silently. The page is loaded from a `
 the only request allowed is that URL itself. ``--host-resolver-rules`` makes any other host
 unresolvable, so a regression cannot reach the network even while it is being detected.
 
-Chromium is Debian's ``chromium`` package: the fixture installs it with apt-get when missing,
-skips when it cannot, and fails instead when ``EVALCRAWL_REQUIRE_SERVICES=1``. Set
+Chromium is Debian's ``chromium`` package and the screenshots want a CJK font
+(``fonts-noto-cjk``). The test never installs anything: it skips without them, and fails
+instead when ``EVALCRAWL_REQUIRE_SERVICES=1`` (``.ci/run`` installs both). Set
 ``EVALCRAWL_SCREENSHOT_DIR`` to keep the screenshots.
 """
 
@@ -20,6 +21,7 @@ import fcntl
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -37,9 +39,9 @@ except ImportError:  # tests/ is not a package: pytest puts the folder itself on
 
 from evalcrawler.reports.data import load_report_data
 from evalcrawler.reports.writers import write_reports
+from tests.conftest import need
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_TIMEOUT = 900
 
 
 def _find_browser() -> str | None:
@@ -50,50 +52,30 @@ def _find_browser() -> str | None:
     return None
 
 
-def _apt(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["apt-get", *args],
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        capture_output=True,
-        text=True,
-        timeout=INSTALL_TIMEOUT,
-        check=False,
+def _cjk_font() -> bool:
+    """Whether fontconfig knows a font with Chinese glyphs (Debian: fonts-noto-cjk)."""
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
     )
+    return bool(found.stdout.strip())
 
 
-def _install_chromium() -> str:
-    """Install Debian's chromium; return why it failed ("" on success)."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available"
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        return "installing chromium needs root"
-    try:
-        result = _apt("install", "-y", "chromium")
-        if result.returncode != 0:
-            # A fresh machine may have no package lists yet.
-            _apt("update")
-            result = _apt("install", "-y", "chromium")
-    except subprocess.TimeoutExpired:
-        return f"apt-get install chromium took more than {INSTALL_TIMEOUT} s"
-    if result.returncode != 0:
-        return "apt-get install chromium failed: " + result.stderr.strip()[-300:]
-    return ""
+def browser_or_skip() -> str:
+    """Path of a Chromium binary, with a CJK font for the screenshots. Nothing is installed
+    here (`.ci/run` does that, in CI): without them the test skips, or fails when
+    ``EVALCRAWL_REQUIRE_SERVICES=1``."""
+    found = _find_browser()
+    need(found is not None, "Chromium (Debian: apt-get install chromium)")
+    need(_cjk_font(), "a CJK font for the screenshots (Debian: apt-get install fonts-noto-cjk)")
+    assert found is not None
+    return found
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """Path of a Chromium binary, installed with apt-get when missing."""
-    found = _find_browser()
-    if found:
-        return found
-    why = _install_chromium()
-    found = _find_browser()
-    if found:
-        return found
-    message = f"Chromium is not available: {why or 'not found after installing'}"
-    if os.environ.get("EVALCRAWL_REQUIRE_SERVICES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    return browser_or_skip()
 
 
 class DevTools:
@@ -236,7 +218,7 @@ def _save(png: bytes, path: Path) -> Path:
     return path
 
 
-@pytest.mark.timeout(INSTALL_TIMEOUT + 300)
+@pytest.mark.timeout(300)
 def test_report_html_renders_offline_without_errors(devtools: DevTools, tmp_path: Path) -> None:
     engine, run_id = build_db(tmp_path / "r.db")
     write_reports(
@@ -333,3 +315,29 @@ def test_report_html_renders_offline_without_errors(devtools: DevTools, tmp_path
     ]
     assert errors == []
     assert not any(e["method"] == "Network.loadingFailed" for e in devtools.events)
+
+
+def test_a_missing_browser_skips_and_installs_nothing(monkeypatch) -> None:
+    ran: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: ran.append(cmd))
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, **kw: ran.append(cmd))
+    monkeypatch.setattr(shutil, "which", lambda name, **kw: None)
+    monkeypatch.delenv("EVALCRAWL_REQUIRE_SERVICES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"Chromium \(Debian: apt-get install"):
+        browser_or_skip()
+    monkeypatch.setenv("EVALCRAWL_REQUIRE_SERVICES", "1")
+    with pytest.raises(pytest.fail.Exception, match=r"Chromium .* is required"):
+        browser_or_skip()
+    assert ran == []
+
+
+def test_no_test_installs_system_packages() -> None:
+    # A test suite run by a user must not change the system: no test module runs a package
+    # manager (.ci/run installs what CI needs).
+    runs_installer = re.compile(r"""[\[(,]\s*["'](apt-get|apt|dpkg|yum|dnf|apk|brew)["']""")
+    offenders = [
+        path.name
+        for path in sorted(Path(__file__).parent.rglob("*.py"))
+        if runs_installer.search(path.read_text("utf-8"))
+    ]
+    assert offenders == []

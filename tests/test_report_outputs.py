@@ -466,6 +466,25 @@ def test_write_reports_formats_and_errors(stored, tmp_path: Path, monkeypatch) -
     assert writers.default_generated_at().tzinfo == timezone.utc
 
 
+@pytest.mark.parametrize(
+    ("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)], ids=["022", "002", "077"]
+)
+def test_report_files_follow_the_umask(stored, tmp_path: Path, umask: int, mode: int) -> None:
+    # Staged with mkstemp (always 0600) and renamed: the rename must not keep that mode.
+    engine, run_id = stored
+    data = load_report_data(engine, run_id)
+    before = os.umask(umask)
+    try:
+        paths = write_reports(data, tmp_path, generated_at=GENERATED_AT)
+    finally:
+        os.umask(before)
+    assert len(paths) == 10
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in paths} == {
+        p.name: oct(mode) for p in paths
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
 def test_html_of_a_run_with_several_regions(tmp_path: Path) -> None:
     region = {
         "id": "two",
@@ -561,3 +580,68 @@ def test_a_writer_that_fails_costs_only_its_own_file(stored, tmp_path: Path, mon
         "this with the run's database"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*CSV_FILES, "report.html"])
+
+
+def test_heat_map_cells_of_indicators_not_for_a_level_have_their_own_legend(tmp_path: Path) -> None:
+    region = {
+        "id": "lv",
+        "name": "Levels",
+        "sites": [
+            {"id": "city", "name_zh": "甲市人民政府", "level": "municipal", "url": "https://a/"},
+            {"id": "county", "name_zh": "乙县人民政府", "level": "county", "url": "https://b/"},
+        ],
+    }
+
+    def indicator(ind_id: str, score: float | None) -> IndicatorResult:
+        status = "scored" if score is not None else "not_measured"
+        return IndicatorResult(ind_id, "content", ind_id, ind_id, None, score, 2.0, status)
+
+    results = [
+        SiteResult(
+            "city",
+            "municipal",
+            "measured",
+            80.0,
+            {"content": 80.0},
+            indicators=[indicator("X1", 2.0), indicator("X2", None), indicator("X3", 1.0)],
+        ),
+        # X3 is an indicator of municipal sites only: the county has none.
+        SiteResult(
+            "county",
+            "county",
+            "measured",
+            60.0,
+            {"content": 60.0},
+            indicators=[indicator("X1", 0.0), indicator("X2", None)],
+        ),
+    ]
+    data = report_data_from_results(region, results, year=2026, as_of=date(2026, 11, 30))
+    write_reports(data, tmp_path, generated_at=GENERATED_AT, formats=("html",))
+    tree = lxml_html.fromstring((tmp_path / "report.html").read_text("utf-8"))
+    rows = {
+        tr.xpath("string(td[1])").strip(): [td.get("class") for td in tr.xpath("td[@title]")]
+        for tr in tree.xpath('//table[@class="heat"]/tbody/tr')
+    }
+    assert [rows[k] for k in sorted(rows)] == [
+        ["h h4", "h h0"],  # X1
+        ["h hn", "h hn"],  # X2: not measured
+        ["h h2", "h ha"],  # X3: not applicable to the county
+    ]
+    legend = tree.xpath('string(//section[@id="heatmap"]/p[contains(@class, "legend")])')
+    assert "未测 not measured" in legend
+    assert "不适用 not applicable (not an indicator of the site's level)" in legend
+
+
+def test_the_fonts_the_readme_names_are_in_the_reports_font_list() -> None:
+    # The README tells readers without Chinese text which fonts to install: the report must
+    # ask for those very fonts.
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    css = (ROOT / "reports" / "templates" / "report.css").read_text("utf-8")
+    body_fonts = re.search(r"font: 14px/1\.55 ([^;]+);", css)
+    assert body_fonts is not None
+    for font in ("Noto Sans CJK SC", "Microsoft YaHei", "SimHei", "PingFang SC"):
+        assert font in readme, font
+        assert f'"{font}"' in body_fonts.group(1), font
+    assert "fonts-noto-cjk" in readme

@@ -4,10 +4,12 @@ exact messages that name the file, the line and the key."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from evalcrawler.errors import RubricError
 from evalcrawler.scoring.detectors import DetectorConfig, registered_detectors
@@ -59,10 +61,13 @@ def test_shipped_rubric_is_valid(rubric_id: str) -> None:
     # Every metric a measure names is in the catalogue.
     for measure in all_measures(rubric):
         assert set(measure.metrics()) <= set(METRICS)
-    # The text and its hash are what the file holds.
+    # The text is what the file holds; its hash, that of its content (canonical JSON).
     text = (RUBRICS / f"{rubric_id}.yaml").read_text(encoding="utf-8")
     assert rubric.text == text
-    assert rubric.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    canonical = json.dumps(
+        yaml.safe_load(text), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    assert rubric.sha256 == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     assert isinstance(rubric.thresholds, Thresholds)
 
 
@@ -446,4 +451,15 @@ def test_indicator_level_must_be_a_rubric_level() -> None:
     assert info.value.message == (
         "t.yaml:18: indicators[0].levels[0]: level 'district' is not one of the rubric's "
         "levels (municipal, county)"
+    )
+
+
+def test_a_misspelt_key_gets_the_nearest_one_suggested() -> None:
+    text = (RUBRICS / "gov2013.yaml").read_text(encoding="utf-8")
+    line = text.splitlines().index("  probe_count: 5") + 1
+    with pytest.raises(RubricError) as error:
+        parse_rubric(text.replace("  probe_count: 5", "  probe_cuont: 5"), "typo.yaml")
+    assert error.value.message == (
+        f"typo.yaml:{line}: thresholds.probe_cuont: unknown key; check the spelling against "
+        "the documentation; did you mean 'probe_count'?"
     )

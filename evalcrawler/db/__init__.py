@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from evalcrawler.errors import DatabaseError
 
 DEFAULT_DB_FILE = "evalcrawl.db"
+BACKENDS = ("sqlite", "postgresql")  # the databases evalcrawl works with
 
 
 def default_url() -> str:
@@ -66,13 +67,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
+def make_engine(url: str | None = None, *, create: bool = True, existing: bool = False) -> Engine:
     """Open the database at ``url`` (default :func:`default_url`) at the current schema.
 
     With ``create`` (the default) an empty database gets the schema, a database from before
     migrations is stamped, and an outdated or newer one is refused with a one-line
     :class:`DatabaseError` (see :mod:`evalcrawler.db.migrate`); ``create=False`` only connects
-    (``evalcrawl db upgrade`` and ``db current`` use it).
+    (``evalcrawl db upgrade`` and ``db current`` use it). ``existing``: a SQLite file that does
+    not exist is an error, not a new database (the commands that read stored runs: a mistyped
+    ``--db`` must not look like an empty database).
     """
     raw = url or default_url()
     try:
@@ -82,6 +85,12 @@ def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
             f"cannot parse database URL {safe_url(raw)!r}; use sqlite:///path/file.db or "
             "postgresql://user@host/dbname"
         ) from None
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:
+        raise DatabaseError(
+            f"cannot use database {safe_url(raw)}: evalcrawl works with SQLite and PostgreSQL "
+            f"only, not {backend!r}; use sqlite:///path/file.db or postgresql://user@host/dbname"
+        )
     path = sqlite_file(raw)
     if path is not None:
         folder = path.parent
@@ -89,6 +98,11 @@ def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
             raise DatabaseError(
                 f"cannot open database {safe_url(raw)}: folder {folder} does not exist; "
                 "create it first"
+            )
+        if existing and not path.exists():
+            raise DatabaseError(
+                f"no database file {path}; check --db (or EVALCRAWL_DB): `evalcrawl run` "
+                "creates the database, the other commands read it"
             )
     try:
         engine = create_engine(parsed, pool_pre_ping=True, json_serializer=json_dumps)

@@ -219,10 +219,18 @@ class Probe(Base):
 
 
 class ScoreSet(Base):
-    """The scores of one run under one rubric."""
+    """The scores of one run under one rubric.
+
+    A rubric is identified by its id and version, and those by its content: one (id, version)
+    has one ``rubric_sha256`` in the whole database (a changed copy under the same id and
+    version is refused, see :func:`evalcrawler.db.scores.check_rubric_identity`), and a run
+    keeps one score set per rubric id and version."""
 
     __tablename__ = "score_sets"
-    __table_args__ = (UniqueConstraint("run_id", "rubric_id"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "rubric_id", "rubric_version", name="uq_score_sets_rubric"),
+        Index("ix_score_sets_rubric", "rubric_id", "rubric_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)

@@ -1,5 +1,6 @@
 """Saving a run's scores under one rubric: the score set, every site's scores, indicators and
-measurements, replacing an earlier scoring under that rubric."""
+measurements, replacing an earlier scoring under that rubric (its id and version); and the
+rubric's identity: one content per rubric id and version in a database."""
 
 from __future__ import annotations
 
@@ -12,6 +13,36 @@ from sqlalchemy.orm import Session
 
 from evalcrawler.db.models import IndicatorScore, Measurement, Run, ScoreSet, Site, SiteScore
 from evalcrawler.db.store import now
+from evalcrawler.errors import RubricError
+
+
+def check_rubric_identity(
+    session: Session, *, rubric_id: str, version: str, sha256: str, label: str = ""
+) -> None:
+    """Refuse a rubric whose id and version are stored with other content.
+
+    A rubric is its id, version and content (``sha256``, see
+    :func:`evalcrawler.scoring.rubric.content_sha256`): a changed copy that kept the id and
+    version would pass for the original in every report. It needs its own id, or a new
+    version (stored beside the old one)."""
+    other = session.scalars(
+        select(ScoreSet)
+        .where(
+            ScoreSet.rubric_id == rubric_id,
+            ScoreSet.rubric_version == version,
+            ScoreSet.rubric_sha256 != sha256,
+        )
+        .order_by(ScoreSet.id)
+        .limit(1)
+    ).first()
+    if other is None:
+        return
+    where = f"{label}: " if label else ""
+    raise RubricError(
+        f"{where}rubric {rubric_id} version {version} is stored in this database with other "
+        f"content (sha256 {other.rubric_sha256[:12]}, run {other.run_id}; this one "
+        f"{sha256[:12]}); give the changed rubric its own `id`, or a new `version`"
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -38,9 +69,17 @@ def save_scores(
     as_of: date,
     results: list[Any],
 ) -> ScoreSet:
-    """Store one rubric's scores of a run, replacing an earlier scoring under that rubric."""
+    """Store one rubric's scores of a run, replacing an earlier scoring under that rubric id
+    and version (another version's scores are kept beside them)."""
+    check_rubric_identity(
+        session, rubric_id=rubric_id, version=rubric_version, sha256=rubric_sha256
+    )
     old = session.scalars(
-        select(ScoreSet).where(ScoreSet.run_id == run.id, ScoreSet.rubric_id == rubric_id)
+        select(ScoreSet).where(
+            ScoreSet.run_id == run.id,
+            ScoreSet.rubric_id == rubric_id,
+            ScoreSet.rubric_version == rubric_version,
+        )
     ).first()
     if old is not None:
         for model in (Measurement, IndicatorScore, SiteScore):

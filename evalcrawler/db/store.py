@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -26,6 +27,15 @@ from evalcrawler.urls import normalise, site_hosts
 
 LOCK_STALE = timedelta(seconds=90)  # a lock whose heartbeat is older is taken over
 CRAWL_DONE = ("crawled", "scored")  # run statuses whose crawl is complete
+# Site statuses of a site that was not measured at all ("blocked": an anti-bot challenge
+# answered instead of the site). A rerun of a finished run crawls such sites again.
+NOT_MEASURED = ("unreachable", "blocked")
+# How a partial site's reason says that page requests failed (spiders/state.py, verdict:
+# "12 of 40 page requests failed (…)"). Only such sites are crawled again by a rerun: the
+# other cuts (the page and check budgets, the site's time budget, a crawler trap, pages over
+# the size limit) would cut the same way again.
+FAILED_PAGES = " page requests failed"
+SIZE_LIMIT_ERROR = "too large"  # how the error of a page cut at the size limit starts
 
 
 def now() -> datetime:
@@ -118,7 +128,7 @@ def list_runs(session: Session) -> list[dict[str, Any]]:
                 "sites": sites,
                 "pages": pages,
                 "crawl_date": run.crawl_date.isoformat() if run.crawl_date else "",
-                "rubrics": ",".join(rubrics),
+                "rubrics": ",".join(dict.fromkeys(rubrics)),  # one per id, whatever its versions
             }
         )
     return rows
@@ -414,4 +424,92 @@ def reset_run_crawl(session: Session, run: Run) -> None:
         update(Site)
         .where(Site.run_id == run.id)
         .values(crawl_state="pending", status=None, reason=None, started_at=None, finished_at=None)
+    )
+
+
+# ----------------------------------------------------------------- reruns
+
+
+@dataclass
+class Reopened:
+    """The sites of a finished run that a rerun crawls again, by their status before."""
+
+    not_measured: dict[str, list[str]] = field(default_factory=dict)  # status → site ids
+    failed: list[str] = field(default_factory=list)  # partial sites cut by failed requests
+    kept: int = 0  # sites whose measurement is kept
+
+    def __bool__(self) -> bool:
+        return bool(self.not_measured or self.failed)
+
+    def describe(self) -> str:
+        """``unreachable: a, b; partly measured after failures: c``."""
+        parts = [f"{status}: {', '.join(ids)}" for status, ids in self.not_measured.items()]
+        if self.failed:
+            parts.append(f"partly measured after failures: {', '.join(self.failed)}")
+        return "; ".join(parts)
+
+    @property
+    def count(self) -> int:
+        return sum(len(ids) for ids in self.not_measured.values()) + len(self.failed)
+
+
+def cut_by_failure(status: str | None, reason: str | None) -> bool:
+    """Whether a partial site was cut by failed page requests (not by a budget or a limit)."""
+    return status == "partial" and FAILED_PAGES in (reason or "")
+
+
+def reopen_unmeasured(session: Session, run: Run) -> Reopened:
+    """Open a finished run's unmeasured sites for a rerun; keep the measured ones.
+
+    A site not measured at all (:data:`NOT_MEASURED`, or no status) starts over: its facts
+    are forgotten. A partial site cut by failed page requests (:func:`cut_by_failure`) is
+    resumed: its failed page requests and link checks are forgotten and asked again, its
+    other pages are kept (the crawl's resume rebuilds the rest, see :func:`resume_state`).
+    The run's crawl is then unfinished again, and its earlier scores stay until it is
+    scored again. The caller holds the run's lock.
+    """
+    reopened = Reopened()
+    sites = session.scalars(
+        select(Site).where(Site.run_id == run.id, Site.crawl_state == "done").order_by(Site.id)
+    ).all()
+    for site in sites:
+        if site.status is None or site.status in NOT_MEASURED:
+            reopened.not_measured.setdefault(site.status or "unreachable", []).append(site.site_id)
+            for model in (Link, Page, LinkCheck, Probe):
+                session.execute(delete(model).where(model.site_pk == site.id))
+            site.crawl_state = "pending"
+            site.home_url = None
+            site.started_at = None
+        elif cut_by_failure(site.status, site.reason):
+            reopened.failed.append(site.site_id)
+            _forget_failures(session, site.id)
+            site.crawl_state = "crawling"
+        else:
+            reopened.kept += 1
+            continue
+        site.status = None
+        site.reason = None
+        site.finished_at = None
+    if reopened:
+        run.status = "crawling"
+        run.finished_at = None
+    return reopened
+
+
+def _failed(status: Any) -> Any:
+    return (status == 0) | (status >= 500) | (status == 429)
+
+
+def _forget_failures(session: Session, site_pk: int) -> None:
+    """Forget a site's failed page requests and link checks (no answer, 5xx, 429), so that a
+    resumed crawl asks them again; pages cut at the size limit would be cut again: kept."""
+    failed = select(Page.id).where(
+        Page.site_pk == site_pk,
+        _failed(Page.status),
+        ~func.coalesce(Page.error, "").startswith(SIZE_LIMIT_ERROR),
+    )
+    session.execute(delete(Link).where(Link.page_id.in_(failed)))
+    session.execute(delete(Page).where(Page.id.in_(failed)))
+    session.execute(
+        delete(LinkCheck).where(LinkCheck.site_pk == site_pk, _failed(LinkCheck.status))
     )

@@ -138,4 +138,4 @@ class DemoSite:
 
     @property
     def url(self) -> str:
-        return f"http://{self.netloc}/"
+        return f"{self.spec.scheme}://{self.netloc}/"

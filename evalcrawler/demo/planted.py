@@ -84,6 +84,8 @@ SITES: tuple[SiteSpec, ...] = (
         zjdc_feedback=2,
         broken=(("article", 404),),
         self_absolute=True,
+        https="both",
+        hsts=True,
         site_code="1401000011",
         notes=(
             "Best site. TRS-style ul lists (relative ./YYYYMM/tYYYYMMDD_id.html links), "
@@ -92,7 +94,8 @@ SITES: tuple[SiteSpec, ...] = (
             "(meta PubDate + 发布时间); all 9 重点领域 topics; search GET /search?q=; robots + "
             "sitemap; viewport + lang; every image has alt; one missing attachment (404); the "
             "site map links its own host with absolute URLs; a title carries a date range that "
-            "is not the item's date; copyright year 2026 in the footer."
+            "is not the item's date; copyright year 2026 in the footer. HTTPS with a valid "
+            "certificate and an HSTS header, but http:// is not redirected to it."
         ),
     ),
     SiteSpec(
@@ -160,6 +163,7 @@ SITES: tuple[SiteSpec, ...] = (
         new_media=True,
         zjdc_feedback=1,
         broken=(("article", 404),),
+        https="redirect",
         site_code="1401050012",
         notes=(
             "Second. JCMS-style table lists (名称/发布日期, dates 2026/11/18; policies add a 文号 "
@@ -167,7 +171,8 @@ SITES: tuple[SiteSpec, ...] = (
             "发布日期 label only; <nav> element; board 区长信箱 whose list shows titles only: "
             "dates and states (已办结/办理中) are on the detail pages (留言时间/回复时间); "
             "search is a POST form to /search.jsp (searchword); 7 topics; guides show 9 of "
-            "the 10 key elements; no data-open link; one dead related link in an article."
+            "the 10 key elements; no data-open link; one dead related link in an article. "
+            "Served over HTTPS: http:// answers 301 to https:// (no HSTS header)."
         ),
     ),
     SiteSpec(

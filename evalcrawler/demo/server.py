@@ -1,7 +1,9 @@
 """Serve the demo web: one ``ThreadingHTTPServer`` per site, each on its own loopback address.
 
 Every site answers on ``http://127.0.0.{11..17}:{port}/`` (the first address and the port are
-parameters), so the crawler's per-host politeness applies per site as on the real web. Pages
+parameters), so the crawler's per-host politeness applies per site as on the real web; the
+HTTPS sites answer ``https://`` on the same port too (:mod:`evalcrawler.demo.tls`), and the one
+that redirects http:// to https:// is registered with its https:// URL. Pages
 are built once, at start-up, by :mod:`evalcrawler.demo.sites`; a few answers are dynamic: the
 site search, the soft-404 site's answer for unknown paths, the slow home page and the site that
 refuses ``HEAD`` with 405.
@@ -31,6 +33,7 @@ from evalcrawler.demo.model import DemoSite, Response
 from evalcrawler.demo.planted import SITES
 from evalcrawler.demo.sites import address_of, build_sites
 from evalcrawler.demo.specs import AS_OF, DEFAULT_PORT, FIRST_ADDRESS
+from evalcrawler.demo.tls import DEMO_CA, DualProtocol, demo_context, is_tls
 from evalcrawler.errors import ConfigError
 
 DEMO_HEADER = "X-Evalcrawl-Demo"  # site id and build fingerprint: lets a second start reuse
@@ -57,7 +60,7 @@ def demo_region(port: int = DEFAULT_PORT, first_address: str = FIRST_ADDRESS) ->
             name_zh=spec.name_zh,
             name=spec.name,
             level=spec.level,  # type: ignore[arg-type]
-            url=f"http://{address_of(first_address, i)}:{port}/",
+            url=f"{spec.scheme}://{address_of(first_address, i)}:{port}/",
         )
         for i, spec in enumerate(SITES)
     ]
@@ -71,7 +74,11 @@ def demo_region(port: int = DEFAULT_PORT, first_address: str = FIRST_ADDRESS) ->
             "Seven fictional government websites served by `evalcrawl demo serve` on loopback "
             "addresses, with planted differences in quality (evalcrawler/demo/truth.json)."
         ),
-        crawl={"delay": 0.0, "allow_nets": ["127.0.0.0/8"]},  # type: ignore[arg-type]
+        crawl={  # type: ignore[arg-type]
+            "delay": 0.0,
+            "allow_nets": ["127.0.0.0/8"],
+            "ca_bundle": str(DEMO_CA),
+        },
         sites=sites,
     )
 
@@ -138,6 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
         spec = site.spec
         parts = urlsplit(self.path)
         path = parts.path or "/"
+        if spec.https == "redirect" and not is_tls(self.connection):
+            location = f"https://{site.address}:{site.port}{self.path}"
+            return Response(301, [("Location", location), ("Content-Type", "text/html")], b"")
         if self.command == "HEAD" and spec.head405:
             return Response(405, [("Allow", "GET, POST"), ("Content-Type", "text/html")], b"")
         if path == "/" and spec.slow_home:
@@ -163,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for key, value in response.headers:
             self.send_header(key, value)
+        if self.server.site.spec.hsts and is_tls(self.connection):
+            self.send_header("Strict-Transport-Security", "max-age=31536000")
         self.send_header(DEMO_HEADER, f"{self.server.site.id} {self.server.web.fingerprint}")
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Connection", "close")
@@ -171,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
 
-class _SiteServer(ThreadingHTTPServer):
+class _SiteServer(DualProtocol, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True  # SO_REUSEADDR: restart at once; still one listener per port
 
@@ -179,6 +191,8 @@ class _SiteServer(ThreadingHTTPServer):
         self.web = web
         self.site = site
         super().__init__((site.address, site.port), _Handler)
+        if site.spec.https != "none":  # HTTPS on the same port (see evalcrawler.demo.tls)
+            self.tls_context = demo_context([site.address])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         return  # a client that hangs up is not worth a traceback on stderr

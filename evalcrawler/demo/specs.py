@@ -86,6 +86,10 @@ class SiteSpec:
     photo_alt: tuple[int, int] = (1, 1)  # news photos: num of every den have an alt
     home_news: int = 7
     # Probes and server behaviour.
+    # HTTPS besides HTTP on the site's port (as on 443 and 80; a certificate of the demo CA):
+    # "none", "both" (HTTP answers too) or "redirect" (HTTP answers 301 to the HTTPS URL).
+    https: str = "none"
+    hsts: bool = False  # a Strict-Transport-Security header on HTTPS answers
     robots: bool = True
     sitemap: bool = True
     disallow: str = ""  # a robots.txt Disallow prefix (linked from a page all the same)
@@ -117,6 +121,12 @@ class SiteSpec:
     self_absolute: bool = False  # the site map links its own host with absolute URLs
     site_code: str = ""
     notes: str = ""
+
+    @property
+    def scheme(self) -> str:
+        """The scheme of the site's registered URL: ``https`` for a site that redirects
+        http:// to it, as its owner would register it; else ``http``."""
+        return "https" if self.https == "redirect" else "http"
 
     def column(self, key: str) -> ColSpec | None:
         for col in self.columns:

@@ -109,8 +109,23 @@ def crawl_with_workers(
             "again to wait for them, then score and report"
         ) from None
     finally:
-        app.close()
+        close_app(app)
         engine.dispose()
+
+
+def close_app(app: Any) -> None:
+    """Close the app, and the connections to the queue it leaves open.
+
+    Celery's ``close()`` only forgets the app's connection pool: a kombu pool shared by the
+    process, whose connections stay open, one of them with a BRPOP in flight (the replies of
+    ``inspect``). kombu closes its pools' connections in every forked process, so a process
+    forked later by this one (the scoring pool of a large run) waited for ever for that reply.
+    ``kombu.pools.reset()`` closes them here, marks those pools closed (a fork leaves them
+    alone) and lets the next use in this process make new ones."""
+    from kombu import pools
+
+    app.close()
+    pools.reset()
 
 
 def shown_url(db_url: str) -> str:
