@@ -7,18 +7,15 @@ exit code 1 (2 for bad usage, 3 when the run finished but some sites could not b
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import time
-from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from evalcrawler import __version__
+from evalcrawler.console import Progress, finish, say, stoppable
 from evalcrawler.errors import EvalcrawlError
 from evalcrawler.limits import (
     MAX_CHECKS,
@@ -135,76 +132,6 @@ def site_options(func: Any) -> Any:
     return func
 
 
-class Progress:
-    """Crawl progress: one updating line on a terminal, plain log lines otherwise."""
-
-    def __init__(self, stream: Any = None, interval: float = 10.0) -> None:
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.interval = interval
-        self.last_line = 0.0
-        self.last_done = -1
-        self.started = time.monotonic()
-
-    def __call__(self, p: dict[str, int]) -> None:
-        elapsed = int(time.monotonic() - self.started)
-        text = (
-            f"crawling: {p['sites_done']}/{p['sites']} sites done, {p['pages']} pages, "
-            f"{p['checks']} links checked, {p['errors']} errors, "
-            f"{elapsed // 60}m{elapsed % 60:02d}s"
-        )
-        if self.tty:
-            self.stream.write("\r" + text.ljust(100)[:100])
-            if p["sites_done"] == p["sites"]:
-                self.stream.write("\n")
-            self.stream.flush()
-            return
-        now = time.monotonic()
-        if p["sites_done"] != self.last_done or now - self.last_line >= self.interval:
-            stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-            self.stream.write(f"{stamp} {text}\n")
-            self.stream.flush()
-            self.last_line = now
-            self.last_done = p["sites_done"]
-
-
-def _say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-@contextlib.contextmanager
-def _stoppable() -> Iterator[None]:
-    """Ctrl-C or SIGTERM at any point of a run: exit 130 with the resume hint, no traceback.
-
-    (During the crawl the parent forwards them to the crawl process, which stops cleanly.)
-    The pipeline releases the run's lock on the way out and a scoring in progress is rolled
-    back, so running the same command again resumes.
-    """
-    from evalcrawler.errors import InterruptedRun
-
-    def terminate(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    except KeyboardInterrupt:
-        raise InterruptedRun(
-            "stopped; what was done is stored. Run the same command again to resume"
-        ) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _finish(outcome: Any) -> None:
-    if outcome.out_dir is not None and outcome.files:
-        names = ", ".join(p.name for p in outcome.files)
-        click.echo(f"Wrote {len(outcome.files)} files to {outcome.out_dir}: {names}")
-    if outcome.message:
-        click.echo(f"Note: {outcome.message}", err=True)
-    sys.exit(outcome.exit_code)
-
-
 class _Commands(click.Group):
     """The command group: an :class:`EvalcrawlError` of the library ends the command as one
     line, ``Error: <message>``, with the error's exit code (no traceback)."""
@@ -237,7 +164,7 @@ def _run_pipeline(kw: dict[str, Any], **extra: Any) -> Any:
     """``pipeline.run`` with the options of ``run`` and ``crawl``, stoppable by a signal."""
     from evalcrawler import pipeline
 
-    with _stoppable():
+    with stoppable():
         return pipeline.run(
             kw.pop("region"),
             year=kw.pop("year"),
@@ -246,7 +173,7 @@ def _run_pipeline(kw: dict[str, Any], **extra: Any) -> Any:
             out=kw.pop("out"),
             as_of=kw.pop("as_of"),
             fresh=kw.pop("fresh"),
-            say=_say,
+            say=say,
             progress=Progress(),
             **extra,
             **kw,
@@ -264,7 +191,7 @@ def run(**kw: Any) -> None:
     """Crawl, score and report a region (resumes or re-scores a stored run)."""
     outcome = _run_pipeline(kw, manual_scores=kw.pop("manual_scores"))
     _print_ranking(outcome)
-    _finish(outcome)
+    finish(outcome)
 
 
 @main.command()
@@ -312,10 +239,10 @@ def score(
 
     engine = make_engine(db_url, existing=True)
     outcome = pipeline.score_and_report(
-        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=_say
+        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=say
     )
     _print_ranking(outcome)
-    _finish(outcome)
+    finish(outcome)
 
 
 @main.command()
@@ -357,7 +284,7 @@ def extract(run_id: int, db_url: str | None, warc_dir: str | None, force: bool) 
     from evalcrawler.db import make_engine
 
     engine = make_engine(db_url, existing=True)
-    done = rebuild_page_facts(engine, run_id, warc_dir=warc_dir, force=force, say=_say)
+    done = rebuild_page_facts(engine, run_id, warc_dir=warc_dir, force=force, say=say)
     for problem in done.problems:
         click.echo(f"Note: {problem}", err=True)
     click.echo(

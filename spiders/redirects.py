@@ -57,6 +57,8 @@ class RedirectMixin:
         if kind == "page" and meta.get("ec_home"):
             # Home redirects may move to an alias or another scheme: the site's hosts grow.
             state.hosts = state.hosts | {urlsplit(target).netloc.lower()}
+            # The home page's final URL is fetched here: a link to it is not fetched again.
+            state.seen.add(target)
         for key in ("download_slot", "download_latency", "depth", "ec_counted_dummy"):
             meta.pop(key, None)
         meta["ec_chain"] = chain

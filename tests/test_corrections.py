@@ -67,7 +67,7 @@ def region_text(extract: str) -> str:
         (
             "      lists: div.x li\n",
             "r.yaml:9: sites[0].extract.lists: unknown key; check the spelling against the "
-            "documentation",
+            "documentation; did you mean 'list'?",
         ),
     ],
 )

@@ -255,3 +255,21 @@ def test_the_crawl_child_starts_from_its_own_module(tmp_path):
         "",
         "Error: no run 99 in this database; `evalcrawl runs` lists the runs\n",
     )
+
+
+def test_a_redirected_home_page_is_fetched_once(default_db_url):
+    """`/` redirects to `/index.html`, whose navigation links to `/index.html` again (首页): the
+    crawl fetches the home page's final URL once, not a second time as a page of its own."""
+    home = page("首页", '<a href="/index.html">首页</a><a href="/a.html">页</a>')
+    routes = {
+        "/": Reply(301, headers={"Location": "/index.html"}),
+        "/index.html": Reply(body=home),
+        "/a.html": Reply(body=page("页", '<a href="/index.html">首页</a><p>正文</p>')),
+    }
+    server = crawl_one_site("127.0.0.25", routes, default_db_url, delay=0.0)
+    # /index.html is asked for three times: the home fetch (after the redirect), the home probe
+    # (probes ask the final home URL) and the end of the http→https probe's redirect. Before
+    # the fix the 首页 links made a fourth request, the home page fetched again as a page.
+    gets = [h.path for h in server.hits if h.method == "GET"]
+    assert gets.count("/index.html") == 3, gets
+    assert gets.count("/a.html") == 1, gets
