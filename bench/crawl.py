@@ -47,30 +47,27 @@ import contextlib
 import dataclasses
 import json
 import os
-import platform
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("EVALCRAWL_ALLOW_NETS", "127.0.0.0/8")  # never leave loopback
 os.environ.pop("EVALCRAWL_DB", None)
 
-from sites import Site, WebServer, loadtest  # bench/ is the script's folder: on sys.path
-
-from evalcrawler.config import CrawlSettings, Region
+import benchlib  # bench/ is the script's folder: on sys.path
+from benchlib import Row, child_cpu, crawl_settings, loadavg, machine, quiet, region_for, say, table
+from peers import bare_settings, run_bare, run_linkchecker, run_wget
+from score_bench import section_score
+from sites import WebServer, loadtest
 
 HERE = Path(__file__).resolve().parent
-MB = 1024 * 1024
 MEMORY_GOAL_MB = 500
-SCORE_GOAL_S = 60.0
 RATES: list[tuple[str, float]] = []  # (tool, requests/s) of every crawl measured
 
 
@@ -94,60 +91,7 @@ QUICK = Sizes("quick", (1, 10, 50), 8, 0.5, 500, 1, 5, 600, 10, 1000, 16)
 SECTIONS = ("server", "politeness", "throughput", "peers", "memory", "score", "distributed")
 
 
-@dataclasses.dataclass
-class Row:
-    measure: str
-    evalcrawl: str
-    baseline: str
-    ratio: float | None
-    goal: str
-    met: bool | None
-    detail: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-MAX_LOAD: float | None = None  # --max-load: wait for a quieter machine before each timing
-
-
-def quiet() -> str:
-    """Wait (at most 20 minutes) until the 1-minute load average is at most ``MAX_LOAD``."""
-    if MAX_LOAD is None:
-        return loadavg()
-    deadline = time.monotonic() + 1200
-    waited = False
-    while float(loadavg()) > MAX_LOAD and time.monotonic() < deadline:
-        if not waited:
-            say(f"  waiting for the load average ({loadavg()}) to fall to {MAX_LOAD} ...")
-            waited = True
-        time.sleep(10)
-    return loadavg()
-
-
 # ------------------------------------------------------------------ evalcrawl crawls
-
-
-def region_for(urls: list[str], prefix: str) -> Region:
-    return Region.model_validate(
-        {
-            "id": prefix,
-            "name": f"bench {prefix}",
-            "sites": [
-                {"id": f"{prefix}{i}", "name_zh": f"测试{i}县人民政府", "level": "county", "url": u}
-                for i, u in enumerate(urls)
-            ],
-        }
-    )
-
-
-def crawl_settings(region: Region, **flags: Any) -> CrawlSettings:
-    """The settings ``evalcrawl crawl`` would use (default rubric's keywords and thresholds)."""
-    from evalcrawler.pipeline import crawl_settings_for
-    from evalcrawler.scoring.rubric import load_rubric
-
-    return crawl_settings_for(region, load_rubric("gov2013"), allow_nets=["127.0.0.0/8"], **flags)
 
 
 class PeakRss:
@@ -218,11 +162,6 @@ class PeakRss:
             self.peak_kb = max(self.peak_kb, self._hwm(self.pid))
             for pid in self._below(self.pid):
                 self.pool_kb[pid] = max(self.pool_kb.get(pid, 0), self._hwm(pid))
-
-
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_evalcrawl(
@@ -374,80 +313,6 @@ def _sum_counters(items: Iterator[dict[str, int]]) -> dict[str, int]:
     return total
 
 
-def bare_settings(workdir: Path) -> Path:
-    """evalcrawl's Scrapy settings for this crawl, minus its own pipeline, middlewares and
-    extension."""
-    from evalcrawler.crawl import scrapy_settings
-
-    region = region_for(["http://127.0.0.1/"], "x")
-    cs = crawl_settings(region, delay=0.0, per_host=8)
-    settings = scrapy_settings(
-        cs, db_url="sqlite://", run_id=0, n_sites=1, log_file=str(workdir / "bare.log")
-    )
-    for key in list(settings):
-        if key.startswith("EVALCRAWL_") or key in (
-            "ITEM_PIPELINES",
-            "DOWNLOADER_MIDDLEWARES",
-            "EXTENSIONS",
-        ):
-            del settings[key]
-    path = workdir / "bare-settings.json"
-    path.write_text(json.dumps(settings, indent=1))
-    return path
-
-
-def run_bare(url: str, workdir: Path, settings: Path) -> dict[str, Any]:
-    result_file = workdir / "bare-result.json"
-    load = quiet()
-    cpu = child_cpu()
-    started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "bare_spider.py"), url, str(settings), str(result_file)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-        raise RuntimeError(f"the bare spider failed (exit {proc.returncode}): {tail}")
-    wall = time.monotonic() - started
-    result = json.loads(result_file.read_text())
-    return {
-        "wall_s": round(wall, 2),
-        "child_cpu_s": round(child_cpu() - cpu, 2),
-        "pages_2xx": result["pages"],
-        "requests": result["requests"],
-        "loadavg_at_start": load,
-    }
-
-
-def timed_tool(cmd: list[str], cwd: Path, ok_codes: tuple[int, ...]) -> dict[str, Any]:
-    load = quiet()
-    started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    wall = time.monotonic() - started
-    if proc.returncode not in ok_codes:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {' | '.join(tail)}")
-    return {"wall_s": round(wall, 2), "exit_code": proc.returncode, "loadavg_at_start": load}
-
-
-def run_linkchecker(url: str, workdir: Path) -> dict[str, Any]:
-    config = workdir / "linkcheckerrc"
-    # LinkChecker honours more than 10 requests/s only for servers that send a "LinkChecker"
-    # header (bench/sites.py does); then this limit applies.
-    config.write_text("[checking]\nthreads=8\nmaxrequestspersecond=1000000\n")
-    config.chmod(0o644)  # run as root, LinkChecker drops privileges to nobody
-    cmd = ["linkchecker", "-f", str(config), "-t", "8", "--no-status", "-o", "none", url]
-    return timed_tool(cmd, Path(tempfile.gettempdir()), (0, 1))  # 1: broken links found
-
-
-def run_wget(url: str, workdir: Path) -> dict[str, Any]:
-    folder = workdir / "wget"
-    folder.mkdir(exist_ok=True)
-    cmd = ["wget", "--spider", "-r", "-l", "inf", "--no-verbose", "-P", str(folder), url]
-    return timed_tool(cmd, folder, (0, 8))  # 8: the server answered some URL with an error
-
-
 def section_throughput(sizes: Sizes, workdir: Path, peers: bool, throughput: bool) -> list[Row]:
     rows: list[Row] = []
     settings = bare_settings(workdir)
@@ -565,186 +430,6 @@ def section_memory(sizes: Sizes, workdir: Path) -> Row:
     )
 
 
-# ------------------------------------------------------------------ scoring
-
-
-def build_score_db(db_url: str, sites: int, pages: int) -> int:
-    """A crawled-looking run: ``sites`` × ``pages`` pages written by the crawler's own writer.
-
-    The facts are extracted (``extract_page``) once from a synthetic site of ``pages`` pages
-    and re-hosted for every site; checks and probes are what the crawl records for that web.
-    """
-    from evalcrawler.db import make_engine, session_scope, store
-    from evalcrawler.db.models import Run
-    from evalcrawler.facts import DatedItem, Link, LinkCheck, PageFacts, Probe
-    from evalcrawler.pipeline import prepare_run
-    from evalcrawler.scoring.rubric import load_rubric
-    from evalcrawler.spiders.extract import extract_page
-    from evalcrawler.spiders.pipelines import DatabasePipeline
-
-    today = date.today()
-    template = Site(0, pages, today)
-    base = "http://127.0.9.1:8000"
-    head = {"content-type": "text/html; charset=utf-8"}
-    facts: list[PageFacts] = []
-    for n in range(pages):
-        f = extract_page(base + template.path(n), template.render(n), head, 200, fetched=today)
-        f.is_home, f.depth = n == 0, len(template.path(n).split("/")) - 2
-        facts.append(f)
-        if n and not template.is_column(n) and n % 50 == 0:
-            path = f"/col{template.parent(n)}/old/{n}.html"
-            status, _, body = template.respond("GET", path)
-            facts.append(extract_page(base + path, body, head, status, fetched=today))
-    attachments = [
-        (f"/files/{n}{'x' if n % 120 == 0 else ''}.pdf", 404 if n % 120 == 0 else 200)
-        for n in range(1, pages)
-        if not template.is_column(n) and n % 3 == 0
-    ]
-    urls = [f"http://127.0.9.{k + 1}:8000/" for k in range(sites)]
-    region = region_for(urls, "s")
-    run_id = prepare_run(
-        region,
-        year=today.year,
-        rubric=load_rubric("gov2013"),
-        db_url=db_url,
-        as_of=None,
-        crawl=crawl_settings(region),
-        fresh=False,
-    )
-    engine = make_engine(db_url)
-    with session_scope(engine) as session:
-        run = session.get(Run, run_id)
-        assert run is not None
-        run.crawl_date = today
-        pks = [spec["pk"] for spec in store.site_specs(session, run)]
-    writer = DatabasePipeline(db_url, run_id, 200, 1.0)
-    writer.engine = engine
-    now = datetime.now()
-    for k, pk in enumerate(pks):
-        host = f"http://127.0.9.{k + 1}:8000"
-
-        def move(url: str | None, host: str = host) -> str | None:
-            return host + url[len(base) :] if url and url.startswith(base) else url
-
-        items: list[dict[str, Any]] = []
-        for f in facts:
-            page = dataclasses.replace(
-                f,
-                url=move(f.url),
-                final_url=move(f.final_url),
-                links=[Link(move(x.url), x.text, x.nav, x.pager) for x in f.links],  # type: ignore[arg-type]
-                items=[DatedItem(x.title, move(x.url), x.date, x.raw) for x in f.items],
-                dated_links=[DatedItem(x.title, move(x.url), x.date, x.raw) for x in f.dated_links],
-                forms=[dataclasses.replace(x, action=move(x.action)) for x in f.forms],  # type: ignore[arg-type]
-                fetched_at=now,
-            )
-            items.append({"type": "page", "facts": page, "site_pk": pk})
-        for path, status in attachments:
-            check = LinkCheck(host + path, status, None, host + path, "HEAD", "application/pdf")
-            items.append({"type": "check", "check": check, "site_pk": pk})
-        probes = [Probe("home", host + "/", 200, elapsed_ms=2.0 + s, seq=s) for s in range(5)]
-        probes += [
-            Probe("https", host.replace("http:", "https:") + "/", 0, error="TLS failed"),
-            Probe("tls", host.replace("http:", "https:") + "/", ok=False, error="no HTTPS"),
-            Probe("http_redirect", host + "/", 200, final_url=host + "/"),
-            Probe("robots", host + "/robots.txt", 200),
-            Probe("sitemap", host + "/sitemap.xml", 404),
-            Probe("soft404", host + "/evalcrawl-check-no-such-page.html", 404),
-            Probe("search", host + "/search?q=政府", 200, detail={"query": "政府", "links": []}),
-            Probe("dns", host + "/", ok=None, detail={"reason": "bench"}),
-        ]
-        items += [{"type": "probe", "probe": p, "site_pk": pk} for p in probes]
-        items.append(
-            {"type": "site", "site_pk": pk, "status": "measured", "reason": None,
-             "home_url": host + "/"}
-        )  # fmt: skip
-        for i in range(0, len(items), 200):
-            writer._write(items[i : i + 200])
-    with session_scope(engine) as session:
-        run = session.get(Run, run_id)
-        assert run is not None
-        run.status = "crawled"
-    engine.dispose()
-    return run_id
-
-
-SCORE_TIMEOUT_S = 900.0  # a scoring slower than this is stopped and reported as "> …"
-
-
-def score_child(db_url: str, run_id: int) -> None:
-    """In a child process: time ``pipeline.score`` and print seconds and peak RSS as JSON."""
-    from evalcrawler.db import make_engine
-    from evalcrawler.pipeline import score
-
-    engine = make_engine(db_url)
-    started = time.monotonic()
-    score(engine, run_id, "gov2013")
-    seconds = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    pool = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest one
-    print(
-        json.dumps(
-            {
-                "seconds": round(seconds, 2),
-                "peak_rss_mb": round(peak, 1),
-                "pool_process_peak_rss_mb": round(pool, 1),
-            }
-        )
-    )
-
-
-def section_score(sizes: Sizes, workdir: Path) -> Row:
-    total = sizes.score_sites * sizes.score_pages
-    folder = workdir / "score"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    db_url = f"sqlite:///{folder / 'score.db'}"
-    say(f"scoring: writing {total:,} stored pages ({sizes.score_sites} sites) ...")
-    started = time.monotonic()
-    run_id = build_score_db(db_url, sizes.score_sites, sizes.score_pages)
-    build_s = time.monotonic() - started
-    say(f"  written in {build_s:.0f} s; scoring (load + score + store) ...")
-    db_mb = round(Path(db_url[len("sqlite:///") :]).stat().st_size / MB)
-    load = quiet()
-    try:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--score-child", db_url, str(run_id)],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=SCORE_TIMEOUT_S,
-        )
-    except subprocess.CalledProcessError as exc:
-        tail = " | ".join((exc.stderr or "").strip().splitlines()[-3:])
-        raise RuntimeError(f"the scoring child failed (exit {exc.returncode}): {tail}") from None
-    except subprocess.TimeoutExpired:
-        result = {"seconds": None, "timeout_s": SCORE_TIMEOUT_S, "build_s": round(build_s, 1)}
-        say(f"  stopped after {SCORE_TIMEOUT_S:.0f} s")
-        return Row(
-            f"score {total:,} stored pages (load + score + store)",
-            f"> {SCORE_TIMEOUT_S:.0f} s (stopped)",
-            f"{SCORE_GOAL_S:.0f} s (goal)",
-            SCORE_TIMEOUT_S / SCORE_GOAL_S,
-            "< 1",
-            False,
-            result,
-        )
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result.update(build_s=round(build_s, 1), db_mb=db_mb, loadavg_at_start=load)
-    say(f"  scored in {result['seconds']:.1f} s (peak RSS {result['peak_rss_mb']:.0f} MB)")
-    ratio = result["seconds"] / SCORE_GOAL_S
-    return Row(
-        f"score {total:,} stored pages (load + score + store)",
-        f"{result['seconds']:.1f} s",
-        f"{SCORE_GOAL_S:.0f} s (goal)",
-        ratio,
-        "< 1",
-        ratio < 1,
-        result,
-    )
-
-
 def section_distributed(sizes: Sizes, workdir: Path) -> Row:
     """Demo-sized sites on one Celery worker against two (``bench/distributed.py``)."""
     from distributed import distributed_row
@@ -753,56 +438,6 @@ def section_distributed(sizes: Sizes, workdir: Path) -> Row:
 
 
 # ------------------------------------------------------------------ output
-
-
-def table(rows: list[Row]) -> str:
-    head = ["measure", "evalcrawl", "baseline", "ratio", "goal", "met?"]
-    body = [
-        [
-            r.measure,
-            r.evalcrawl,
-            r.baseline,
-            "—" if r.ratio is None else f"{r.ratio:.2f}",
-            r.goal,
-            "n/a" if r.met is None else ("yes" if r.met else "NO"),
-        ]
-        for r in rows
-    ]
-    widths = [max(_width(x) for x in col) for col in zip(head, *body, strict=False)]
-
-    def line(cells: list[str]) -> str:
-        padded = (c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))
-        return "| " + " | ".join(padded) + " |"
-
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return "\n".join([line(head), rule, *(line(b) for b in body)])
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def loadavg() -> str:
-    """The 1-minute load average: other work on the machine slows every figure down."""
-    with contextlib.suppress(OSError):
-        return Path("/proc/loadavg").read_text().split()[0]
-    return "?"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = ""
-    with contextlib.suppress(OSError):
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / MB:.0f} GB RAM"
-    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
 
 
 def main() -> None:
@@ -817,13 +452,8 @@ def main() -> None:
         help="before each timed run, wait until the 1-minute load average is at most this",
     )
     parser.add_argument("--workdir", help="keep databases and logs here (default: a temp dir)")
-    parser.add_argument("--score-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.score_child:
-        score_child(args.score_child[0], int(args.score_child[1]))
-        return
-    global MAX_LOAD
-    MAX_LOAD = args.max_load
+    benchlib.MAX_LOAD = args.max_load
     sizes = QUICK if args.quick else FULL
     if args.polite:
         counts = tuple(int(x) for x in args.polite.split(","))
