@@ -20,9 +20,9 @@ from tests.webserver import FixtureServer, Handler, Reply
 
 COOKIE_BYTES = 1000  # 50 of them fit under Python's 64 KB header line limit; 100 do not
 COOKIE_PAGES = 12
-TARPIT_DELAY = 1.0
+TARPIT_DELAY = 2.0
 TARPIT_PAGES = 30
-SITE_TIMEOUT = 6.0
+SITE_TIMEOUT = 10.0  # the tarpit needs a minute; the others finish in about 5 s on a loaded machine
 RETRY_PAGES = 4
 FLOOD_LINKS = 20_000
 BUDGET = 5
