@@ -94,7 +94,8 @@ from evalcrawler.spiders.embedded import expand_scripts, needs_browser
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
 from evalcrawler.spiders.hrefs import absolute_url
-from evalcrawler.spiders.items import collect_items, item_pieces, resolve_items
+from evalcrawler.spiders.itemdates import resolve_items
+from evalcrawler.spiders.items import collect_items, item_pieces
 from evalcrawler.spiders.mainlist import main_list
 from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references

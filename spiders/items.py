@@ -1,12 +1,12 @@
-"""Dated items and the main list of a page (docs/metrics.md, "Dated link", "Main list").
+"""Dated items of a page (docs/metrics.md, "Dated link").
 
 :func:`collect_items` finds every list item (``li``, ``tr``, ``dt`` with its ``dd``, a block
 that holds one link, a repeated row block of one link target, each line of a block of
-``link date`` lines) that shows a date candidate, :func:`resolve_items` gives month-day dates
-their year, and :func:`main_list` picks the page's lead list. Every step is linear in the
-page: an item reads its own pieces (by structure id and bisection), nested blocks are read
-once (:class:`_BlockLines`), and every climb up the tree (to a list, a heading, an inline
-``display:none``) is cached.
+``link date`` lines) that shows a date candidate; :mod:`evalcrawler.spiders.itemdates` gives
+each its date and :mod:`evalcrawler.spiders.mainlist` picks the page's lead list. Every step
+is linear in the page: an item reads its own pieces (by structure id and bisection), nested
+blocks are read once (:class:`_BlockLines`), and every climb up the tree (to a list, a
+heading) is cached.
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ from evalcrawler.spiders.walk import (
     LinkRec,
     Span,
     Walk,
-    class_marks,
     render,
-    short_text,
 )
 
 Scan = Callable[..., list[dates.DateHit]]  # dates.scan, or a site's own (spiders/corrections)
@@ -512,82 +510,3 @@ def _dtdd_groups(w: Walk) -> dict[Any, list[Span]]:
                 current.append(span)
             groups[node] = current
     return groups
-
-
-_HEADING_MARKS = ("tit", "head", "bt", "caption")
-
-
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption"})
-_HEADING_MAX = 80  # a heading is short; a longer text before a list is content
-_SIBLINGS_LOOKED_AT = 12  # elements and comments before a list that may be its heading
-
-
-def _heading_year(list_el: Any, levels: dict[Any, int | None]) -> int | None:
-    """The year of a list's heading: the nearest heading-like element before the list (its own
-    siblings, then its ancestors' siblings, three levels up) that shows ``YYYY年``. ``levels``
-    keeps what each element's own level gave, for every list of the page."""
-    node = list_el
-    for _ in range(4):
-        if node is None:
-            return None
-        if node not in levels:
-            levels[node] = _level_year(node)
-        if levels[node]:
-            return levels[node]
-        node = node.getparent()
-    return None
-
-
-def _level_year(node: Any) -> int | None:
-    """The year a table's caption or one of the three elements before ``node`` shows."""
-    if node.tag == "table":
-        caption = node.find("caption")
-        if caption is not None:
-            year = dates.heading_year(short_text(caption)[0][:_HEADING_MAX])
-            if year:
-                return year
-    sib = node.getprevious()
-    elements = nodes = 0
-    while sib is not None and elements < 3 and nodes < _SIBLINGS_LOOKED_AT:
-        nodes += 1
-        if isinstance(sib.tag, str):
-            elements += 1
-            if sib.tag in _HEADING_TAGS or any(m in class_marks(sib) for m in _HEADING_MARKS):
-                text, whole = short_text(sib)
-                if whole and len(text) <= _HEADING_MAX:
-                    year = dates.heading_year(text)
-                    if year:
-                        return year
-        sib = sib.getprevious()
-    return None
-
-
-def resolve_items(items: list[Item], fetched: date, page_year: int | None) -> list[Item]:
-    heading_years: dict[Any, int | None] = {}
-    levels: dict[Any, int | None] = {}
-    out = []
-    for it in items:
-        for hit in it.hits:
-            context = None
-            if hit.year is None:
-                # The year of a date of the same month and day in the link's URL is the item's
-                # own (as a year written next to it); else the list heading's, the page's.
-                own = dates.url_year(it.main.url, hit.month, hit.day)
-                if own is not None:
-                    value = dates.to_date(own, hit.month, hit.day)
-                    if value is not None and value <= fetched:
-                        it.date, it.raw = value, " ".join(hit.raw.split())
-                        break
-                    continue
-                if it.list_el not in heading_years:
-                    heading_years[it.list_el] = _heading_year(it.list_el, levels)
-                context = heading_years[it.list_el] or page_year
-            value = dates.hit_date(hit, fetched, context)
-            if value is not None:
-                it.date, it.raw = value, " ".join(hit.raw.split())
-                break
-        if it.date is None and it.url_date is not None:
-            it.date, it.raw = it.url_date
-        if it.date is not None:
-            out.append(it)
-    return out

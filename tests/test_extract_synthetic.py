@@ -117,6 +117,27 @@ def test_compact_url_date_is_the_last_resort() -> None:
     ]
 
 
+def test_a_url_date_counts_only_in_a_list_whose_rows_carry_dates() -> None:
+    # One path with a compact date in a box of five undated links: no dated row.
+    box = ul(
+        "<a href='/xw/2026-11/19/content_1.htm'>新闻一</a>",
+        "<a href='/live/20261102a.htm'>发布会直播</a>",
+        "<a href='/xw/2026-10/28/content_3.htm'>新闻三</a>",
+        "<a href='/xw/2026-10/20/content_4.htm'>新闻四</a>",
+        "<a href='/zt/'>专题</a>",
+    )
+    assert facts(box).dated_links == []
+    # Three of five rows dated by their paths: the template links by date.
+    half = box.replace("/xw/2026-11/19/content_1.htm", "/202611/t20261119_1.html").replace(
+        "/xw/2026-10/28/content_3.htm", "/202610/t20261028_3.html"
+    )
+    assert [it.date for it in facts(half).items] == [
+        date(2026, 11, 19),
+        date(2026, 11, 2),
+        date(2026, 10, 28),
+    ]
+
+
 def test_table_rows_and_board_rows_dated_by_the_first_date() -> None:
     page = facts(
         "<table class='list'><tr><th>标题</th><th>留言时间</th><th>回复时间</th></tr>"

@@ -293,3 +293,15 @@ def test_a_month_day_takes_the_year_of_the_same_day_in_its_link() -> None:
     assert by_title["西藏的发展与进步"] == date(2013, 10, 22)
     assert by_title["钓鱼岛是中国的固有领土"] == date(2012, 9, 25)
     assert by_title["中国的医疗卫生事业"] == date(2014, 1, 4)
+
+
+def test_a_lone_url_date_in_a_box_of_undated_links_is_not_the_home_pages_newest() -> None:
+    # gov.cn's 2008 home page: the newest date it shows is (02-28) in 中国要闻; the 新闻发布 box
+    # lists undated links, one of them to 2014lh/live/20140302a.htm, and 服务专题 one to
+    # …/2014zt/20140113/index.html. Those paths date no row: the home page's newest is 02-28.
+    label, facts = corpus_page("www.gov.cn/home-2008-design-archive-md-dates-2014.html")
+    latest = max(it.date for it in facts.dated_links if it.date)
+    assert str(latest) == label["home_latest"] == "2014-02-28"
+    urls = {it.url for it in facts.dated_links}
+    assert "http://www.gov.cn/2014lh/live/20140302a.htm" not in urls
+    assert len(facts.items) == label["list"]["items"]
