@@ -277,8 +277,10 @@ def _row_blocks(w: Walk, link_starts: list[int], fetched: date, scan: Scan) -> d
         if id(span) not in targets:
             lo = bisect_left(link_starts, span.start)
             hi = bisect_left(link_starts, span.end)
-            urls = {w.links[i].url for i in range(lo, hi)}
-            targets[id(span)] = 1 <= hi - lo <= _ROW_LINKS and len(urls) == 1 and None not in urls
+            targets[id(span)] = 1 <= hi - lo <= _ROW_LINKS and (
+                len({w.links[i].url for i in range(lo, hi)} - {None}) == 1
+                and all(w.links[i].url is not None for i in range(lo, hi))
+            )
         return targets[id(span)]
 
     found: dict[int, Span] = {}
