@@ -41,7 +41,10 @@ Decisions beyond docs/metrics.md
   ``div > ul`` blocks of five), unless a link lies between them (the next box of a portal) or
   their wrappers are tab panes (``spiders/mainlist.py``); lists hidden by an inline
   ``display:none`` or a class that says so (inactive tabs) compete only if nothing shown
-  does; ties go to the first list.
+  does; the main list is the first list of the longest one's tag and class that holds at
+  least half as many dated items (and three), else the longest (ties: the first).
+* Row blocks (``spiders/items.py``): a grid cell whose links lead to one target and whose
+  date sits in a block beside the link's own is an item when such cells repeat.
 * List container (``spiders/containers.py``): a container named as a list (a word of its
   id/class holds ``list`` or ``datagrid``, or is or ends in ``lb``; not a carousel, slider or
   pager), or a ``ul``/``ol``/``table`` named ``news``/``info``/``content``, outside navigation
@@ -91,7 +94,8 @@ from evalcrawler.spiders.embedded import expand_scripts, needs_browser
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
 from evalcrawler.spiders.hrefs import absolute_url
-from evalcrawler.spiders.items import collect_items, item_pieces, resolve_items
+from evalcrawler.spiders.itemdates import resolve_items
+from evalcrawler.spiders.items import collect_items, item_pieces
 from evalcrawler.spiders.mainlist import main_list
 from evalcrawler.spiders.nesting import FLAT_DEPTH, LIBXML2_DEPTH, flatten
 from evalcrawler.spiders.text import clean, clean_tree, hostile_references

@@ -1,11 +1,12 @@
-"""Dated items and the main list of a page (docs/metrics.md, "Dated link", "Main list").
+"""Dated items of a page (docs/metrics.md, "Dated link").
 
 :func:`collect_items` finds every list item (``li``, ``tr``, ``dt`` with its ``dd``, a block
-that holds one link, each line of a block of ``link date`` lines) that shows a date candidate,
-:func:`resolve_items` gives month-day dates their year, and :func:`main_list` picks the list
-with the most dated items. Every step is linear in the page: an item reads its own pieces (by
-structure id and bisection), nested blocks are read once (:class:`_BlockLines`), and every
-climb up the tree (to a list, a heading, an inline ``display:none``) is cached.
+that holds one link, a repeated row block of one link target, each line of a block of
+``link date`` lines) that shows a date candidate; :mod:`evalcrawler.spiders.itemdates` gives
+each its date and :mod:`evalcrawler.spiders.mainlist` picks the page's lead list. Every step
+is linear in the page: an item reads its own pieces (by structure id and bisection), nested
+blocks are read once (:class:`_BlockLines`), and every climb up the tree (to a list, a
+heading) is cached.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from evalcrawler.spiders.walk import (
     LinkRec,
     Span,
     Walk,
-    class_marks,
     render,
-    short_text,
 )
 
 Scan = Callable[..., list[dates.DateHit]]  # dates.scan, or a site's own (spiders/corrections)
@@ -149,6 +148,7 @@ def collect_items(
     ``scan`` finds the dates of a text (a site's own date format first, when it has one)."""
     link_starts = [rec.start for rec in w.links]
     dl_groups = _dtdd_groups(w)
+    rows = _row_blocks(w, link_starts, fetched, scan)
     groups: dict[int, tuple[list[Span], Any, str, list[LinkRec]]] = {}
     for rec in w.links:
         if rec.url is None or rec.flags & FOOTER:
@@ -162,7 +162,7 @@ def collect_items(
             members = dl_groups[el] if el.tag in ("dt", "dd") else [rec.item]
             kind = "dl" if el.tag in ("dt", "dd") else el.tag
         elif rec.block is not None:
-            members, kind = [rec.block], "block"
+            members, kind = [rows.get(rec.idx, rec.block)], "block"
         else:
             continue
         key = id(members[0])
@@ -173,15 +173,19 @@ def collect_items(
     items: list[Item] = []
     lists: dict[Any, Any] = {}
     block_lines = _BlockLines(w, fetched, scan)
+    row_keys = {id(span) for span in rows.values()}
     for key, (spans, el, kind, recs) in groups.items():
-        if kind == "block" and len(recs) >= 2:
+        # A repeated row block whose links all lead to one target (a thumbnail and its title)
+        # is one item, like a block of one link.
+        one_link = key in row_keys or (kind == "block" and _links_in(link_starts, spans[0]) == 1)
+        if kind == "block" and not one_link and len(recs) >= 2:
             # Several links of one block: "link date" lines, or no item at all (a block item
             # holds exactly one link, below).
             order = block_lines.order(spans[0], recs)
             if order is not None and _alternates(order):
                 items.extend(_line_items(spans, el, order))
             continue
-        if kind == "block" and _links_in(link_starts, spans[0]) != 1:
+        if kind == "block" and not one_link:
             continue
         segs = _segments(w, spans)
         by_id = {r.idx: r for r in recs}
@@ -201,11 +205,10 @@ def collect_items(
             items.extend(_line_items(spans, el, order))
             continue
         if kind == "block":
-            # A parent block is an item only when it holds exactly one link (docs/metrics.md),
-            # and only when it is short: a paragraph of prose with a link and a date in it
+            # A parent block is an item only when it holds exactly one link (docs/metrics.md)
+            # or is a repeated row of one target (:func:`_row_blocks`), and only when it is
+            # short: a paragraph of prose with a link and a date in it
             # ("详见<a>通知</a>，自2026年1月1日起施行") is no list entry.
-            if _links_in(link_starts, spans[0]) != 1:
-                continue
             outside_len = sum(len(text) for link, text in segs if link < 0)
             if (
                 outside_len > _BLOCK_ITEM_MAX
@@ -238,6 +241,87 @@ def collect_items(
         )
     items.sort(key=lambda it: it.first_piece)
     return items
+
+
+# How far a link climbs from its own block to the row block that shows its date (a grid cell
+# div.tplgd > div.tplgd_wz > a, its date in div.tplgd_sj beside), the links one row may hold
+# (an image link and a title link to one target), and the largest row read (pieces).
+_ROW_LEVELS = 2
+_ROW_LINKS = 3
+_ROW_PIECES = 200
+
+
+def _row_blocks(w: Walk, link_starts: list[int], fetched: date, scan: Scan) -> dict[int, Span]:
+    """The row block of each link that sits in a repeated row of a grid (docs/metrics.md,
+    "Dated link"): a link whose own block shows no date climbs at most :data:`_ROW_LEVELS`
+    blocks while the block's links all lead to one target (a thumbnail and its title), to the
+    first that shows a date outside its links; a block of several links to one target that
+    shows a date is a row too. Such a block counts only when its parent holds another of the
+    same tag and class (rows repeat: a lone info bar with a date and a 分享 link is no row).
+    Each block is read once; a climb is bounded in levels and in pieces."""
+    spans = {b.el: b for b in w.blocks}
+    shows: dict[int, bool] = {}
+    targets: dict[int, bool] = {}
+
+    def dated(span: Span) -> bool:
+        if id(span) not in shows:
+            shows[id(span)] = span.end - span.start <= _ROW_PIECES and any(
+                dates.hit_date(h, fetched) is not None
+                for link, text in _segments(w, [span])
+                if link < 0
+                for h in scan(text)
+            )
+        return shows[id(span)]
+
+    def one_target(span: Span) -> bool:
+        if id(span) not in targets:
+            lo = bisect_left(link_starts, span.start)
+            hi = bisect_left(link_starts, span.end)
+            targets[id(span)] = 1 <= hi - lo <= _ROW_LINKS and (
+                len({w.links[i].url for i in range(lo, hi)} - {None}) == 1
+                and all(w.links[i].url is not None for i in range(lo, hi))
+            )
+        return targets[id(span)]
+
+    found: dict[int, Span] = {}
+    for rec in w.links:
+        if rec.item is not None or rec.block is None or rec.url is None or rec.flags & FOOTER:
+            continue
+        span: Span | None = rec.block
+        for level in range(_ROW_LEVELS + 1):
+            if span is None or not one_target(span):
+                break
+            if dated(span):
+                if level or _links_in(link_starts, span) > 1:
+                    found[rec.idx] = span
+                break
+            if _edge_hits(rec.text, scan):
+                break  # the link shows its own date: its block is the item
+            parent = span.el.getparent()
+            span = spans.get(parent) if parent is not None else None
+    shapes: dict[tuple[Any, ...], int] = {}
+    keys: dict[int, tuple[Any, ...]] = {}
+    for s in {id(s): s for s in found.values()}.values():
+        top = _sole_wrapper(s.el)
+        keys[id(s)] = key = (top.getparent(), top.tag, top.get("class"))
+        shapes[key] = shapes.get(key, 0) + 1
+    return {idx: s for idx, s in found.items() if shapes[keys[id(s)]] >= 2}
+
+
+def _sole_wrapper(el: Any) -> Any:
+    """``el``, or the outermost of at most :data:`_ROW_LEVELS` ancestors that hold nothing but
+    it (a panel ``div.subcon`` around its ``div.inner``): the element that repeats."""
+    node = el
+    for _ in range(_ROW_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html") or (parent.text or "").strip():
+            break
+        if (node.tail or "").strip() or any(
+            isinstance(c.tag, str) for c in parent if c is not node
+        ):
+            break
+        node = parent
+    return node
 
 
 def item_pieces(w: Walk, items: list[Item]) -> bytearray:
@@ -428,82 +512,3 @@ def _dtdd_groups(w: Walk) -> dict[Any, list[Span]]:
                 current.append(span)
             groups[node] = current
     return groups
-
-
-_HEADING_MARKS = ("tit", "head", "bt", "caption")
-
-
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption"})
-_HEADING_MAX = 80  # a heading is short; a longer text before a list is content
-_SIBLINGS_LOOKED_AT = 12  # elements and comments before a list that may be its heading
-
-
-def _heading_year(list_el: Any, levels: dict[Any, int | None]) -> int | None:
-    """The year of a list's heading: the nearest heading-like element before the list (its own
-    siblings, then its ancestors' siblings, three levels up) that shows ``YYYY年``. ``levels``
-    keeps what each element's own level gave, for every list of the page."""
-    node = list_el
-    for _ in range(4):
-        if node is None:
-            return None
-        if node not in levels:
-            levels[node] = _level_year(node)
-        if levels[node]:
-            return levels[node]
-        node = node.getparent()
-    return None
-
-
-def _level_year(node: Any) -> int | None:
-    """The year a table's caption or one of the three elements before ``node`` shows."""
-    if node.tag == "table":
-        caption = node.find("caption")
-        if caption is not None:
-            year = dates.heading_year(short_text(caption)[0][:_HEADING_MAX])
-            if year:
-                return year
-    sib = node.getprevious()
-    elements = nodes = 0
-    while sib is not None and elements < 3 and nodes < _SIBLINGS_LOOKED_AT:
-        nodes += 1
-        if isinstance(sib.tag, str):
-            elements += 1
-            if sib.tag in _HEADING_TAGS or any(m in class_marks(sib) for m in _HEADING_MARKS):
-                text, whole = short_text(sib)
-                if whole and len(text) <= _HEADING_MAX:
-                    year = dates.heading_year(text)
-                    if year:
-                        return year
-        sib = sib.getprevious()
-    return None
-
-
-def resolve_items(items: list[Item], fetched: date, page_year: int | None) -> list[Item]:
-    heading_years: dict[Any, int | None] = {}
-    levels: dict[Any, int | None] = {}
-    out = []
-    for it in items:
-        for hit in it.hits:
-            context = None
-            if hit.year is None:
-                # The year of a date of the same month and day in the link's URL is the item's
-                # own (as a year written next to it); else the list heading's, the page's.
-                own = dates.url_year(it.main.url, hit.month, hit.day)
-                if own is not None:
-                    value = dates.to_date(own, hit.month, hit.day)
-                    if value is not None and value <= fetched:
-                        it.date, it.raw = value, " ".join(hit.raw.split())
-                        break
-                    continue
-                if it.list_el not in heading_years:
-                    heading_years[it.list_el] = _heading_year(it.list_el, levels)
-                context = heading_years[it.list_el] or page_year
-            value = dates.hit_date(hit, fetched, context)
-            if value is not None:
-                it.date, it.raw = value, " ".join(hit.raw.split())
-                break
-        if it.date is None and it.url_date is not None:
-            it.date, it.raw = it.url_date
-        if it.date is not None:
-            out.append(it)
-    return out

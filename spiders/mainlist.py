@@ -4,9 +4,9 @@ The items :mod:`evalcrawler.spiders.items` finds each belong to a list element (
 ``ul``, a ``tr``'s ``table``, the parent of ``div`` rows). Templates cut one list into blocks
 (gov.cn's ``ul.list01`` groups of six, tables of five rows between spacer tables, Pingtan's
 ``div > ul`` blocks of five), and portals set several lists side by side: :func:`main_list`
-puts blocks of one list together and keeps the boxes of a portal apart, then picks the list
-with the most dated items. Each test climbs a few levels or reads a few nodes: linear in the
-number of lists.
+puts blocks of one list together and keeps the boxes of a portal apart, then picks the lead
+list: the first of the lists like the longest one. Each test climbs a few levels or reads a
+few nodes: linear in the number of lists.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 
 def main_list(items: list[Item]) -> list[Item]:
-    """The list with the most dated items. Lists of one shape that follow each other are one
-    list (:func:`_list_groups`: gov.cn writes a column as several ``ul.list01`` of six, Pingtan
-    as fifteen ``div > ul`` blocks of five); lists hidden with an inline ``display:none``
-    (inactive tabs) are not candidates while a shown one exists."""
+    """The page's lead list: the first list that has the tag and class of the longest one and
+    at least half its dated items (and three), else the longest. Lists of one shape that follow
+    each other are one list (:func:`_list_groups`: gov.cn writes a column as several
+    ``ul.list01`` of six, Pingtan as fifteen ``div > ul`` blocks of five); lists hidden with an
+    inline ``display:none`` (inactive tabs) are not candidates while a shown one exists."""
     keys = _list_groups(items)
     groups: dict[Any, list[Item]] = {}
     hidden: dict[Any, bool] = {}
@@ -45,7 +46,34 @@ def main_list(items: list[Item]) -> list[Item]:
             and group[0].first_piece < best[0].first_piece
         ):
             best = group
-    return best
+    if not best:
+        return best
+    # The lead list: the first list of the largest one's shape (one template writes a portal's
+    # boxes) and of a comparable size. A portal's boxes of 8, 9, 5 and 10 rows: the first box
+    # leads, the page's top; a column's 20 rows beat a box of 5, and a side box of another
+    # markup never leads.
+    shape = _shape(best[0].list_el)
+    return min(
+        (
+            g
+            for g in visible.values()
+            if len(g) >= _LEAD_MIN
+            and len(g) * _LEAD_RATIO >= len(best)
+            and _shape(g[0].list_el) == shape
+        ),
+        key=lambda g: g[0].first_piece,
+        default=best,
+    )
+
+
+def _shape(el: Any) -> tuple[Any, Any]:
+    return el.tag, el.get("class")
+
+
+# A list leads the page when it holds this many dated items at least and no fewer than a
+# 1/_LEAD_RATIO share of the largest list's.
+_LEAD_MIN = 3
+_LEAD_RATIO = 2
 
 
 # How far a list climbs through wrappers that hold nothing else (div > ul, td > table; an

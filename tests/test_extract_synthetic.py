@@ -117,6 +117,27 @@ def test_compact_url_date_is_the_last_resort() -> None:
     ]
 
 
+def test_a_url_date_counts_only_in_a_list_whose_rows_carry_dates() -> None:
+    # One path with a compact date in a box of five undated links: no dated row.
+    box = ul(
+        "<a href='/xw/2026-11/19/content_1.htm'>新闻一</a>",
+        "<a href='/live/20261102a.htm'>发布会直播</a>",
+        "<a href='/xw/2026-10/28/content_3.htm'>新闻三</a>",
+        "<a href='/xw/2026-10/20/content_4.htm'>新闻四</a>",
+        "<a href='/zt/'>专题</a>",
+    )
+    assert facts(box).dated_links == []
+    # Three of five rows dated by their paths: the template links by date.
+    half = box.replace("/xw/2026-11/19/content_1.htm", "/202611/t20261119_1.html").replace(
+        "/xw/2026-10/28/content_3.htm", "/202610/t20261028_3.html"
+    )
+    assert [it.date for it in facts(half).items] == [
+        date(2026, 11, 19),
+        date(2026, 11, 2),
+        date(2026, 10, 28),
+    ]
+
+
 def test_table_rows_and_board_rows_dated_by_the_first_date() -> None:
     page = facts(
         "<table class='list'><tr><th>标题</th><th>留言时间</th><th>回复时间</th></tr>"
@@ -204,6 +225,39 @@ def test_hidden_tabs_are_not_the_main_list() -> None:
     page = facts(f"<div>{shown}{hidden}</div>")
     assert [it.title for it in page.items] == ["甲1", "甲2", "甲3"]
     assert len(page.dated_links) == 3 + 12
+
+
+def cell(n: int, day: int) -> str:
+    """A grid cell as gov.cn's picture columns write it: image link, title link, date."""
+    href = f"/2026-11/{day:02d}/content_{n}.htm"
+    return (
+        f"<div class='pic'><div class='img'><a href='{href}'><img src='/p{n}.jpg'></a></div>"
+        f"<div class='tit'><a href='{href}'>图片新闻{n}</a></div>"
+        f"<div class='time'><span>2026-11-{day:02d}</span></div></div>"
+    )
+
+
+def test_repeated_cells_with_one_target_and_a_date_beside_are_rows() -> None:
+    page = facts("<div class='grid'>" + "".join(cell(n, 20 - n) for n in range(4)) + "</div>")
+    assert [(it.title, it.date) for it in page.items] == [
+        (f"图片新闻{n}", date(2026, 11, 20 - n)) for n in range(4)
+    ]
+    # Both links of a cell are dated links, with the cell's date.
+    assert len(page.dated_links) == 8
+
+
+def test_a_lone_block_with_a_date_and_a_link_is_no_row() -> None:
+    # An article's info bar: the date beside a 分享 link's own block; it does not repeat.
+    bar = (
+        "<div class='info'><span>2026-11-20</span><div class='share'>"
+        "<a href='/share.htm'>分享</a></div></div><div class='body'><p>正文。</p></div>"
+    )
+    page = facts(bar)
+    assert page.items == [] and page.dated_links == []
+    # One cell alone is no row either; a cell whose links lead to two targets is none.
+    assert facts(cell(1, 20)).dated_links == []
+    two = cell(1, 20).replace("<a href='/2026-11/20/content_1.htm'><img", "<a href='/x.htm'><img")
+    assert facts(two + cell(2, 19).replace("content_2.htm'><img", "y.htm'><img")).items == []
 
 
 # --- list container and empty state ----------------------------------------------------------

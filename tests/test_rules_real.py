@@ -70,14 +70,20 @@ def test_every_row_of_a_pingtan_column_is_read(name: str) -> None:
     assert str(newest(facts)) == label["list"]["newest"]
 
 
-def test_boxes_of_a_portal_headed_by_links_are_separate_lists() -> None:
-    # gov.cn 公文公报: the right-hand cell holds three tables of rows (5, 10 and 8 rows), each
-    # after a heading table that links to its column (中央有关文件 >>, 政府公报 >>, 政府白皮书 >>).
-    # They are three lists; the main list is the longest, 政府公报's ten rows.
-    _label, facts = corpus_page("www.gov.cn/portal-gwgb-2014.html")
-    assert len(facts.items) == 10
-    assert facts.items[0].title == "中华人民共和国国务院公报（2014年第6号）"
-    assert facts.items[-1].title == "云南省人民政府公报（2013年第23期）"
+def test_boxes_of_a_portal_headed_by_links_are_separate_lists_and_the_first_leads() -> None:
+    # gov.cn 公文公报: five boxes of rows (国务院文件 8, 部门地方文件 9, 中央有关文件 5, 政府公报
+    # 10, 政府白皮书 8), each after a heading table that links to its column (… >>). They are
+    # five lists; the page's main list is the first box, the lead of the portal (the label's
+    # main list), not the longest (政府公报's ten rows): boxes of one template and of comparable
+    # size, the first leads. Merged with the 部门地方文件 box after it, it would hold 17 rows.
+    label, facts = corpus_page("www.gov.cn/portal-gwgb-2014.html")
+    assert len(facts.items) == label["list"]["items"] == 8
+    assert facts.items[0].title == label["list"]["first_title"]
+    assert (
+        facts.items[-1].title
+        == "国务院办公厅关于云南大理经济开发区升级为国家级经济技术开发区的复函"
+    )
+    assert str(newest(facts)) == label["list"]["newest"]
 
 
 def test_one_table_per_row_is_one_list_and_a_tab_hidden_by_its_class_is_not_main() -> None:
@@ -93,11 +99,60 @@ def test_one_table_per_row_is_one_list_and_a_tab_hidden_by_its_class_is_not_main
 
 def test_two_cells_of_one_box_are_one_list() -> None:
     # gov.cn 新闻发布: the 部 门 >> box sets its ten rows in two cells of five, side by side
-    # under one heading; it is the page's longest list (the other boxes hold 6 or 5 + 5).
-    _label, facts = corpus_page("www.gov.cn/portal-xwfb-2014.html")
-    assert len(facts.items) == 10
-    assert facts.items[0].title == "外交部10月17日例行记者会"
-    assert str(newest(facts)) == "2014-10-17"
+    # under one heading: read alone, the box is one list of ten. The page's lead list is the
+    # top box (6 rows, the label's main list).
+    label, facts = corpus_page("www.gov.cn/portal-xwfb-2014.html")
+    assert len(facts.items) == label["list"]["items"] == 6
+    assert str(newest(facts)) == label["list"]["newest"] == "2014-06-19"
+    root = lxml.html.fromstring((CORPUS / label["file"]).read_bytes())
+    (first,) = root.xpath('//a[@href="../xinwen/2014-10/17/content_2767126.htm"]')
+    box = next(t for t in first.iterancestors("table") if len(t.xpath(".//a")) == 10)
+    markup = b"<html><body>" + lxml.html.tostring(box, encoding="utf-8") + b"</body></html>"
+    rest = extract_page(page_url(label), markup, UTF8, fetched=date(2014, 10, 24))
+    assert len(rest.items) == 10
+    assert rest.items[0].title == "外交部10月17日例行记者会"
+    assert str(newest(rest)) == "2014-10-17"
+
+
+def test_the_lead_list_of_a_leaders_page_is_its_latest_box_not_a_tab() -> None:
+    # gov.cn 杨洁篪: 最 新 (8 rows) leads; the four-tab box below (会议, 活动, 讲话, 出访: 10, 10,
+    # 7, 10 rows, in ul.list01 as 最 新) and 出席参加 (8) follow. The longest list was the first
+    # tab, 会议, whose newest row is 2014-06-25.
+    label, facts = corpus_page("www.gov.cn/portal-gwy-leader-yjc-tabs-2014.html")
+    assert len(facts.items) == label["list"]["items"] == 8
+    assert str(newest(facts)) == label["list"]["newest"] == "2014-10-24"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "www.gov.cn/column-xw-tp-sz-photo-grid-2014.html",
+        "www.gov.cn/column-xw-sp-video-grid-div-rows-unsorted-2014.html",
+    ],
+)
+def test_grid_cells_with_a_thumbnail_a_title_and_a_date_are_rows(name: str) -> None:
+    # gov.cn 图片 and 视频 columns: 20 sibling div.tplgd, each holding div.tplgd_ul (an image
+    # link), div.tplgd_wz (the title link, same target) and div.tplgd_sj (<span>date</span>).
+    # No ul, no table; the date sits in a block beside the link's own.
+    label, facts = corpus_page(name)
+    assert len(facts.items) == label["list"]["items"] == 20
+    assert facts.items[0].title == label["list"]["first_title"]
+    assert facts.items[0].url.endswith(label["list"]["first_href"].split("/", 1)[-1])
+    assert str(newest(facts)) == label["list"]["newest"]
+    assert min(it.date for it in facts.items).isoformat() == label["list"]["oldest"]
+    # The rows' dates are not the page's: it is a column, not an article of its newest day.
+    assert facts.publish_date is None
+    assert page_verdict(facts, Thresholds()).kind == COLUMN
+
+
+def test_panels_each_with_a_date_and_one_link_are_rows() -> None:
+    # gov.cn 两会 data page: twelve div.subcon panels, each div.inner > a summary, a
+    # div.pubDate 2014-03-06 and div.readmore > a 详细>> to a stats.gov.cn bulletin whose URL
+    # dates run from 2002-03-31 to 2013-02-21: the shown date is the row's, not the URL's.
+    label, facts = corpus_page("www.gov.cn/portal-zt-lianghui-data-timeline-same-date-2014.html")
+    assert len(facts.items) == label["list"]["items"] == 12
+    assert {str(it.date) for it in facts.items} == {label["list"]["newest"]}
+    assert facts.publish_date is None
 
 
 # --- Publish date: the page's own ---------------------------------------------------------
@@ -238,3 +293,15 @@ def test_a_month_day_takes_the_year_of_the_same_day_in_its_link() -> None:
     assert by_title["西藏的发展与进步"] == date(2013, 10, 22)
     assert by_title["钓鱼岛是中国的固有领土"] == date(2012, 9, 25)
     assert by_title["中国的医疗卫生事业"] == date(2014, 1, 4)
+
+
+def test_a_lone_url_date_in_a_box_of_undated_links_is_not_the_home_pages_newest() -> None:
+    # gov.cn's 2008 home page: the newest date it shows is (02-28) in 中国要闻; the 新闻发布 box
+    # lists undated links, one of them to 2014lh/live/20140302a.htm, and 服务专题 one to
+    # …/2014zt/20140113/index.html. Those paths date no row: the home page's newest is 02-28.
+    label, facts = corpus_page("www.gov.cn/home-2008-design-archive-md-dates-2014.html")
+    latest = max(it.date for it in facts.dated_links if it.date)
+    assert str(latest) == label["home_latest"] == "2014-02-28"
+    urls = {it.url for it in facts.dated_links}
+    assert "http://www.gov.cn/2014lh/live/20140302a.htm" not in urls
+    assert len(facts.items) == label["list"]["items"]
