@@ -1,5 +1,5 @@
 """The accuracy gate's letter rows (bench/accuracy_real.py, tests/realcorpus.py): printed, "not
-measured" while the real corpus holds no board page, and measured once one is labelled."""
+measured" while a corpus holds no labelled letter, and measured once one is labelled."""
 
 from __future__ import annotations
 
@@ -10,20 +10,51 @@ from pathlib import Path
 import pytest
 
 from tests import boardsites as B
-from tests.realcorpus import evaluate, load, table
+from tests.realcorpus import evaluate, load, load_labels, table
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_bench_prints_the_letter_rows_and_says_why_they_are_not_measured(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _bench(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
     monkeypatch.setattr(sys, "argv", ["accuracy_real.py", "--quiet"])
     import accuracy_real
 
     accuracy_real.main()
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_the_bench_prints_the_letter_rows_measured_on_the_labelled_letters(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real corpus labels the questions of a real board's box (www.bjjs.gov.cn 服务大厅,
+    SOURCES-F.md): the letter rows count them, and the "not measured" note is gone."""
+    labelled = sum(len(label.get("letters") or []) for label, _page in load_labels())
+    assert labelled == 10
+    out = _bench(monkeypatch, capsys)
+    for row in ("letter asked date exact", "letter reply date exact", "letter state exact"):
+        assert f"| {row} | {labelled} | " in out
+        assert f"| {row} | 0 | not measured (no labelled case) |" not in out
+    assert "the corpus holds no real message-board page yet" not in out
+
+
+def test_the_bench_says_why_the_letter_rows_are_not_measured_without_letters(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    host = tmp_path / "www.gov.cn"
+    host.mkdir()
+    (host / "article.html").write_text(
+        "<html><body><h1>标题</h1><p>正文</p></body></html>", encoding="utf-8"
+    )
+    label = _label("article", "article", [])
+    label["file"] = "www.gov.cn/article.html"
+    label["site"] = "www.gov.cn"
+    (host / "article.json").write_text(json.dumps(label, ensure_ascii=False), "utf-8")
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import accuracy_real
+
+    monkeypatch.setattr(accuracy_real, "load", lambda: load(tmp_path))
+    out = _bench(monkeypatch, capsys)
     for row in ("letter asked date exact", "letter reply date exact", "letter state exact"):
         assert f"| {row} | 0 | not measured (no labelled case) |" in out
     assert "the corpus holds no real message-board page yet" in out
