@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from evalcrawler.demo import content as C
+from evalcrawler.demo import families
 from evalcrawler.demo.markup import HDJL_KEYS, TOPIC_KIND, Doc, esc, fmt_date, iso
 from evalcrawler.demo.model import Article, Column, Response
 from evalcrawler.demo.specs import AS_OF, ColSpec
@@ -173,7 +174,12 @@ def column_pages(site: SiteBuilder, col: Column) -> None:
         numbers = None
         if col.key == "zcwj" and site.dialect.doc_numbers:
             numbers = {a.path: a.number for a in chunk}
-        body = f"<h1>{esc(col.name)}</h1>" + site.render_list(doc, rows, main=True, numbers=numbers)
+        spec = site.spec.column(col.key)
+        if spec is not None and spec.family:
+            shown = families.render_list(doc, spec.family, rows)
+        else:
+            shown = site.render_list(doc, rows, main=True, numbers=numbers)
+        body = f"<h1>{esc(col.name)}</h1>" + shown
         if len(chunks) > 1:
             body += site.dialect.pager(doc, paths, n, len(arts))
         site.finish(doc, body, [(hub_text, hub_path), (col.name, col.root)])

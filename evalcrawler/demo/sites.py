@@ -35,7 +35,7 @@ import random
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from evalcrawler.demo import articles, board, portal
+from evalcrawler.demo import articles, board, families, portal
 from evalcrawler.demo import content as C
 from evalcrawler.demo.dialects import DIALECTS
 from evalcrawler.demo.markup import (
@@ -219,9 +219,9 @@ class SiteBuilder:
             col = spec.column(key)
             if col is not None and col.nav:
                 items.append((self.name_of[key], self.col_root(key), []))
-        items.append(("在线办事", self.hub("zwfw"), []))
+        items.append(("在线办事", self.hub("zwfw"), families.nav_children(self, "zwfw")))
         items.append(("互动交流", self.hub("hdjl"), hdjl_subs))
-        items.append((f"走进{self.s}", self.hub("zjgk"), []))
+        items.append((f"走进{self.s}", self.hub("zjgk"), families.nav_children(self, "zjgk")))
         return items
 
     def nav(self, doc: Doc) -> str:
@@ -371,6 +371,7 @@ class SiteBuilder:
             home_broken=self.home_broken,
             render_search=self.search_response if self.spec.search in ("get", "post") else None,
             not_found_page=self.soft_404_page() if self.spec.soft404 else None,
+            extras={kind: families.extra_path(self, kind) for kind in self.spec.extras},
         )
 
     def plant_broken(self) -> None:
