@@ -216,7 +216,7 @@ def article_page(site: SiteBuilder, art: Article) -> None:
             f"<tr><td>文号：</td><td>{esc(art.number)}</td></tr>"
             f"<tr><td>发文机关：</td><td>{esc(site.gov)}</td></tr></table>"
         )
-    parts.append(f'<div class="body">{body_text(site, art)}</div>')
+    parts.append(f'<div class="{site.dialect.body_class}">{body_text(site, art)}</div>')
     if art.col == "zwdt":
         site.photo_n += 1
         num, den = site.spec.photo_alt
@@ -241,7 +241,8 @@ def article_page(site: SiteBuilder, art: Article) -> None:
         (col.name, col.root),
         ("正文", None),
     ]
-    site.finish(doc, '<div class="article">' + "".join(parts) + "</div>", crumbs)
+    article = f'<div class="{site.dialect.article_class}">' + "".join(parts) + "</div>"
+    site.finish(doc, article, crumbs)
 
 
 def article_extras(site: SiteBuilder, doc: Doc, art: Article) -> str:

@@ -18,13 +18,14 @@ Markup conventions (so that docs/metrics.md reads every page one way):
 
 * navigation links sit in the site's nav container (``div.nav``, ``<nav>``, ``div#menu``,
   ``div.daohang``, ``div.menu``, ``table.menu``); no other ``id``/``class`` contains a
-  navigation word;
-* every content list has a container whose class contains ``list``, ``lb`` or ``news``; no
-  other element's ``id``/``class`` contains a list-container word, and pages without dated
-  links have none, except the planted blank columns;
-* each dated item is one ``li``/``tr``/``p`` with exactly one link; no block that shows a date
-  holds exactly one link unless it is such an item; footers show no date but the copyright
-  year; every month-day date has its year on the page (item comment or list heading);
+  navigation word, but for class names copied with a real page's markup;
+* list words (``list``, ``news``, ``info``, ``content``) are not kept for list containers:
+  layout blocks and pages without dated links carry them too, as on real sites
+  (:mod:`~evalcrawler.demo.families` writes lists and pages from real pages' markup);
+* each dated item is one ``li``/``tr``/``p`` (or one small table) with exactly one link; no
+  block that shows a date holds exactly one link unless it is such an item; footers show no
+  date but the copyright year; every month-day date has its year on the page (item comment
+  or list heading);
 * every link to a column uses the column's name as its anchor text; pager links only join
   the pages of one column.
 """
