@@ -444,7 +444,6 @@ SITES: tuple[SiteSpec, ...] = (
         zwfw_link=False,
         contact=(True, False, False),
         overview=("gk",),
-        extras=("boxes",),
         broken=(
             ("home", 404),
             ("zwfw", 404),
@@ -524,6 +523,7 @@ SITES: tuple[SiteSpec, ...] = (
         contact=(False, False, False),
         overview=("gk",),
         guide_page=False,
+        extras=("boxes",),
         broken=(
             ("home", 404),
             ("home", 404),
