@@ -198,7 +198,7 @@ def test_second_run_reuses_the_stored_crawl(demo_run, evalcrawl_cmd):
     assert listed.returncode == 0
     lines = listed.stdout.splitlines()
     assert lines[0].split()[:4] == ["id", "region", "year", "status"]
-    assert lines[1].split()[:6] == ["1", "demo", "2026", "scored", "7", "655"]
+    assert lines[1].split()[:6] == ["1", "demo", "2026", "scored", "7", "661"]
 
 
 # Timing metrics differ from one crawl to the next, and so do the indicators scored from them.
@@ -257,7 +257,7 @@ def test_the_same_run_on_postgresql_measures_and_scores_the_same(
             [*evalcrawl_cmd, "runs", "--db", db], capture_output=True, text=True, timeout=60
         )
     out = work / "out"
-    assert listed.stdout.splitlines()[1].split()[:6] == ["1", "demo", "2026", "scored", "7", "655"]
+    assert listed.stdout.splitlines()[1].split()[:6] == ["1", "demo", "2026", "scored", "7", "661"]
     assert metrics_against_truth(out) == []
     assert rows_without(out / "measurements.csv", "metric", TIMED_METRICS) == rows_without(
         sqlite_out / "measurements.csv", "metric", TIMED_METRICS

@@ -373,7 +373,7 @@ def test_non_interactive_runs_print_plain_progress_lines(story):
         assert progress, proc.stderr
         assert all(PROGRESS.match(line) for line in progress), progress
     final = [line for line in story.last.stderr.splitlines() if "crawling:" in line][-1]
-    assert " 7/7 sites done, 655 pages, " in final  # 2xx HTML pages, errors apart
+    assert " 7/7 sites done, 661 pages, " in final  # 2xx HTML pages, errors apart
 
 
 # ---------------------------------------------------------------------- lock and resume rules

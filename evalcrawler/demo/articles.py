@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from evalcrawler.demo import content as C
+from evalcrawler.demo import families
 from evalcrawler.demo.markup import HDJL_KEYS, TOPIC_KIND, Doc, esc, fmt_date, iso
 from evalcrawler.demo.model import Article, Column, Response
 from evalcrawler.demo.specs import AS_OF, ColSpec
@@ -173,7 +174,12 @@ def column_pages(site: SiteBuilder, col: Column) -> None:
         numbers = None
         if col.key == "zcwj" and site.dialect.doc_numbers:
             numbers = {a.path: a.number for a in chunk}
-        body = f"<h1>{esc(col.name)}</h1>" + site.render_list(doc, rows, main=True, numbers=numbers)
+        spec = site.spec.column(col.key)
+        if spec is not None and spec.family:
+            shown = families.render_list(doc, spec.family, rows)
+        else:
+            shown = site.render_list(doc, rows, main=True, numbers=numbers)
+        body = f"<h1>{esc(col.name)}</h1>" + shown
         if len(chunks) > 1:
             body += site.dialect.pager(doc, paths, n, len(arts))
         site.finish(doc, body, [(hub_text, hub_path), (col.name, col.root)])
@@ -210,7 +216,7 @@ def article_page(site: SiteBuilder, art: Article) -> None:
             f"<tr><td>文号：</td><td>{esc(art.number)}</td></tr>"
             f"<tr><td>发文机关：</td><td>{esc(site.gov)}</td></tr></table>"
         )
-    parts.append(f'<div class="body">{body_text(site, art)}</div>')
+    parts.append(f'<div class="{site.dialect.body_class}">{body_text(site, art)}</div>')
     if art.col == "zwdt":
         site.photo_n += 1
         num, den = site.spec.photo_alt
@@ -235,7 +241,8 @@ def article_page(site: SiteBuilder, art: Article) -> None:
         (col.name, col.root),
         ("正文", None),
     ]
-    site.finish(doc, '<div class="article">' + "".join(parts) + "</div>", crumbs)
+    article = f'<div class="{site.dialect.article_class}">' + "".join(parts) + "</div>"
+    site.finish(doc, article, crumbs)
 
 
 def article_extras(site: SiteBuilder, doc: Doc, art: Article) -> str:

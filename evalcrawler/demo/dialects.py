@@ -44,6 +44,12 @@ class Dialect:
     board_numbered = False  # board tables number their rows (序号)
     no_reply = ""  # what a board table shows for a letter not replied to
     board_table_class = "list"
+    # Classes of layout blocks (the page's main block, an article and its text, the footer).
+    # Real sites put list words on them too (docs/demo.md names the real page of each).
+    main_class = "main"
+    article_class = "article"
+    body_class = "body"
+    footer_class = "footer"
 
     # ------------------------------------------------------------------------------ URLs
 
@@ -109,11 +115,17 @@ class Dialect:
         ]
         if crumbs:
             parts.append(site.crumbs(doc, crumbs))
-        parts += [f'<div class="main">{body}</div>', site.footer(doc), "</body>", "</html>"]
+        parts += [
+            f'<div class="{self.main_class}">{body}</div>',
+            site.footer(doc),
+            "</body>",
+            "</html>",
+        ]
         return "\n".join(p for p in parts if p)
 
     def footer(self, lines: list[str]) -> str:
-        return '<div class="footer">' + "".join(f"<p>{line}</p>" for line in lines) + "</div>"
+        inner = "".join(f"<p>{line}</p>" for line in lines)
+        return f'<div class="{self.footer_class}">{inner}</div>'
 
     def render_list(
         self,
@@ -177,6 +189,10 @@ class Trs(Dialect):
     board_numbered = True
     no_reply = "—"
     board_table_class = "list-table"
+    # www.pingtan.gov.cn's page wrapper, article text and footer (TRS templates).
+    main_class = "content mar_t_large mar_t_base_sm"
+    body_class = "article_content article_content_01 font_family_cn"
+    footer_class = "copyright_info"
 
     def rel(self, base: str, target: str) -> str:
         """TRS writes links inside a column's folder relative to it (``./202611/t…``)."""
@@ -251,6 +267,7 @@ class Jcms(Dialect):
     search_hidden = '<input type="hidden" name="siteid" value="12">'
     date_label, date_style = "发布日期", "slash"
     doc_numbers = True
+    article_class = "content"  # the article block of www.gov.cn's gazette template
 
     def col_root(self, key: str) -> str:
         return f"/col/col{1000 + COL_CODES[key]}/index.html"
@@ -292,6 +309,7 @@ class Plist(Dialect):
     nav_container = ('<div id="menu">', "</div>")
     list_container = "news-list"
     search_hidden = '<input type="hidden" name="channelid" value="2">'
+    main_class = "warp info_public_bg"  # www.pingtan.gov.cn's 信息公开 page wrapper
     date_style = "cn"
 
     def col_root(self, key: str) -> str:
@@ -419,6 +437,8 @@ class CnFull(Dialect):
     nav_container = ('<div class="menu">', "</div>")
     list_container = "list_box"
     date_style = "cn_nopad"
+    main_class = "news-pane"  # www.gov.cn's 2014 column pages
+    body_class = "pages_content"  # www.gov.cn's 2014 article text
 
     def col_root(self, key: str) -> str:
         return f"/html/{key}/"

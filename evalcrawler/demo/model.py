@@ -127,6 +127,7 @@ class DemoSite:
     home_broken: set[str]
     render_search: Callable[[str], Response] | None = None
     not_found_page: Response | None = None  # what a soft-404 site answers for unknown paths
+    extras: dict[str, str] = field(default_factory=dict)  # real-page family → its page's path
 
     @property
     def id(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from evalcrawler.demo import content as C
+from evalcrawler.demo import families
 from evalcrawler.demo.board import board_root
 from evalcrawler.demo.markup import HDJL_KEYS, PHONES, Doc, esc
 from evalcrawler.demo.planted import SITES
@@ -63,6 +64,7 @@ def hub_pages(site: SiteBuilder) -> None:
         )
         site.finish(doc, body, [(spec.hub_name, site.hub("zwgk")), ("法定主动公开内容", None)])
     zwfw_pages(site)
+    families.extra_pages(site)
     hdjl_pages(site)
     zj_pages(site)
     site_map_page(site)

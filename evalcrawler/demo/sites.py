@@ -18,13 +18,14 @@ Markup conventions (so that docs/metrics.md reads every page one way):
 
 * navigation links sit in the site's nav container (``div.nav``, ``<nav>``, ``div#menu``,
   ``div.daohang``, ``div.menu``, ``table.menu``); no other ``id``/``class`` contains a
-  navigation word;
-* every content list has a container whose class contains ``list``, ``lb`` or ``news``; no
-  other element's ``id``/``class`` contains a list-container word, and pages without dated
-  links have none, except the planted blank columns;
-* each dated item is one ``li``/``tr``/``p`` with exactly one link; no block that shows a date
-  holds exactly one link unless it is such an item; footers show no date but the copyright
-  year; every month-day date has its year on the page (item comment or list heading);
+  navigation word, but for class names copied with a real page's markup;
+* list words (``list``, ``news``, ``info``, ``content``) are not kept for list containers:
+  layout blocks and pages without dated links carry them too, as on real sites
+  (:mod:`~evalcrawler.demo.families` writes lists and pages from real pages' markup);
+* each dated item is one ``li``/``tr``/``p`` (or one small table) with exactly one link; no
+  block that shows a date holds exactly one link unless it is such an item; footers show no
+  date but the copyright year; every month-day date has its year on the page (item comment
+  or list heading);
 * every link to a column uses the column's name as its anchor text; pager links only join
   the pages of one column.
 """
@@ -35,7 +36,7 @@ import random
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from evalcrawler.demo import articles, board, portal
+from evalcrawler.demo import articles, board, families, portal
 from evalcrawler.demo import content as C
 from evalcrawler.demo.dialects import DIALECTS
 from evalcrawler.demo.markup import (
@@ -219,9 +220,9 @@ class SiteBuilder:
             col = spec.column(key)
             if col is not None and col.nav:
                 items.append((self.name_of[key], self.col_root(key), []))
-        items.append(("在线办事", self.hub("zwfw"), []))
+        items.append(("在线办事", self.hub("zwfw"), families.nav_children(self, "zwfw")))
         items.append(("互动交流", self.hub("hdjl"), hdjl_subs))
-        items.append((f"走进{self.s}", self.hub("zjgk"), []))
+        items.append((f"走进{self.s}", self.hub("zjgk"), families.nav_children(self, "zjgk")))
         return items
 
     def nav(self, doc: Doc) -> str:
@@ -371,6 +372,7 @@ class SiteBuilder:
             home_broken=self.home_broken,
             render_search=self.search_response if self.spec.search in ("get", "post") else None,
             not_found_page=self.soft_404_page() if self.spec.soft404 else None,
+            extras={kind: families.extra_path(self, kind) for kind in self.spec.extras},
         )
 
     def plant_broken(self) -> None:

@@ -25,7 +25,9 @@ class ColSpec:
     ``empty`` (an empty list container). ``nav``: linked from the navigation bar.
     ``per_page``: items per list page (0 = one page; more items → ``index_1.html`` …).
     ``undated``: indexes of items whose article page shows no date. ``missing``: indexes of
-    items whose article answers 404.
+    items whose article answers 404. ``family``: the column page's list is written the way a
+    real page family writes it (:mod:`evalcrawler.demo.families`: ``rows``, ``tables``,
+    ``yy``, ``yy_bracket``) instead of in the site's dialect (``""``).
     """
 
     key: str
@@ -38,6 +40,7 @@ class ColSpec:
     per_page: int = 0
     undated: tuple[int, ...] = ()
     missing: tuple[int, ...] = ()
+    family: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class SiteSpec:
     contact: tuple[bool, bool, bool] = (True, True, True)  # phone, address, email
     overview: tuple[str, ...] = ("gk", "ld", "jg")
     guide_page: bool = True  # 政府信息公开指南
+    # Pages written from real page families (evalcrawler.demo.families), linked from the
+    # navigation: "guide" (a long 办事指南 with a downloads table), "form" (a query form),
+    # "boxes" (a page whose carousel and news boxes scripts fill).
+    extras: tuple[str, ...] = ()
     zjdc_feedback: int = 0  # 征集调查 结果反馈 posts
     # Planted link defects: (where, status) with where in home | zwgk | zwfw | hdjl | article |
     # overview; a redirect: (where, target kind, status of the hop).
