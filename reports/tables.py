@@ -130,6 +130,9 @@ def build_tables(data: ReportData) -> dict[str, Table]:
                     "latency_days": thread.latency_days,
                     "overdue": thread.overdue,
                     "state": thread.state,
+                    "reply_quality": thread.reply_quality or None,
+                    "reply_quality_reason": thread.reply_quality_reason or None,
+                    "topic": thread.topic or None,
                 }
             )
     tables["indicators"] = Table(
@@ -184,7 +187,19 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     )
     tables["threads"] = Table(
         "threads",
-        ["site_id", "url", "title", "asked", "replied", "latency_days", "overdue", "state"],
+        [
+            "site_id",
+            "url",
+            "title",
+            "asked",
+            "replied",
+            "latency_days",
+            "overdue",
+            "state",
+            "reply_quality",
+            "reply_quality_reason",
+            "topic",
+        ],
         thread_rows,
     )
     tables["broken"] = Table(

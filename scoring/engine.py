@@ -174,9 +174,10 @@ def _manual_note(ind: Indicator) -> str:
 
 
 def _indicator(ind: Indicator, ctx: DetectContext, filled: float | None) -> IndicatorResult:
-    if ind.manual:
-        if filled is None:
-            return _unscored(ind, "")
+    if ind.manual and filled is None:
+        return _unscored(ind, "")
+    if ind.person_scores and filled is not None:
+        # A person's score wins over the measured one (manual_override: true).
         score = max(0.0, min(float(ind.points), float(filled)))
         return _base(
             ind,
@@ -367,11 +368,12 @@ def _read_manual(reader: Any, label: str, rubric: Rubric | None) -> dict[tuple[s
         if rubric is not None:
             if ind_id in indicators:
                 ind = indicators[ind_id]
-                if not ind.manual:
+                if not ind.person_scores:
                     raise fail(
                         "indicator_id",
                         f"{ind_id} is measured automatically; the CSV fills only manual "
-                        f"indicators (manual: true) and manual vetoes of rubric {rubric.id}",
+                        "indicators (manual: true or manual_override: true) and manual "
+                        f"vetoes of rubric {rubric.id}",
                     )
                 if score > ind.points + 1e-9:
                     raise fail("score", f"{raw} is more than the {ind.points:g} points of {ind_id}")
@@ -384,7 +386,7 @@ def _read_manual(reader: Any, label: str, rubric: Rubric | None) -> dict[tuple[s
                 if score not in (0.0, 1.0):
                     raise fail("score", f"{raw}: a manual veto takes 1 (vetoed) or 0 (not vetoed)")
             else:
-                manual_ids = [i.id for i in indicators.values() if i.manual] + [
+                manual_ids = [i.id for i in indicators.values() if i.person_scores] + [
                     v.id for v in vetoes.values() if v.manual
                 ]
                 raise fail(
