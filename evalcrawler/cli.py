@@ -253,6 +253,19 @@ def _run_pipeline(kw: dict[str, Any], **extra: Any) -> Any:
         )
 
 
+def seed_option(func: Any) -> Any:
+    """``--seed``: the rank-interval simulation's seed (the same seed, the same intervals)."""
+    from evalcrawler.reports import DEFAULT_SEED
+
+    return click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=DEFAULT_SEED,
+        show_default=True,
+        help="Seed of the rank-interval simulation (docs/reports.md).",
+    )(func)
+
+
 @main.command()
 @site_options
 @click.option(
@@ -260,9 +273,10 @@ def _run_pipeline(kw: dict[str, Any], **extra: Any) -> Any:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="CSV (site_id,indicator_id,score) filling the rubric's manual indicators.",
 )
+@seed_option
 def run(**kw: Any) -> None:
     """Crawl, score and report a region (resumes or re-scores a stored run)."""
-    outcome = _run_pipeline(kw, manual_scores=kw.pop("manual_scores"))
+    outcome = _run_pipeline(kw, manual_scores=kw.pop("manual_scores"), seed=kw.pop("seed"))
     _print_ranking(outcome)
     _finish(outcome)
 
@@ -303,8 +317,14 @@ for _param in crawl.params:  # `crawl` writes no report: its --out holds crawl.l
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="CSV (site_id,indicator_id,score) filling the rubric's manual indicators.",
 )
+@seed_option
 def score(
-    run_id: int, rubric: str, db_url: str | None, out: str | None, manual_scores: Path | None
+    run_id: int,
+    rubric: str,
+    db_url: str | None,
+    out: str | None,
+    manual_scores: Path | None,
+    seed: int,
 ) -> None:
     """Re-score a stored crawl under a rubric (no network needed)."""
     from evalcrawler import pipeline
@@ -312,7 +332,7 @@ def score(
 
     engine = make_engine(db_url, existing=True)
     outcome = pipeline.score_and_report(
-        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=_say
+        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=_say, seed=seed
     )
     _print_ranking(outcome)
     _finish(outcome)
@@ -327,12 +347,13 @@ def score(
     type=click.Path(file_okay=False),
     help=f"Folder for the report files.  [default: {OUT_DEFAULT}]",
 )
-def report(run_id: int, rubric: str | None, db_url: str | None, out: str | None) -> None:
+@seed_option
+def report(run_id: int, rubric: str | None, db_url: str | None, out: str | None, seed: int) -> None:
     """Rebuild the report files of a scored run from the database alone."""
     from evalcrawler import pipeline
     from evalcrawler.db import make_engine
 
-    files = pipeline.report(make_engine(db_url, existing=True), run_id, rubric, out)
+    files = pipeline.report(make_engine(db_url, existing=True), run_id, rubric, out, seed=seed)
     folder = files[0].parent if files else out
     click.echo(f"Wrote {len(files)} files to {folder}: {', '.join(p.name for p in files)}")
 

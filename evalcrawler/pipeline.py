@@ -197,6 +197,7 @@ def run(
     progress: Callable[[dict[str, int]], None] | None = None,
     crawl_only: bool = False,
     workers: str | None = None,
+    seed: int | None = None,
     **flags: Any,
 ) -> Outcome:
     """Crawl, score and report a region (see the module docstring).
@@ -253,7 +254,7 @@ def run(
         if crawl_only:
             return summarise(engine, run_id, rubric.id, out, [])
         return score_and_report(
-            engine, run_id, rubric_spec, out=out, manual_scores=manual_scores, say=say
+            engine, run_id, rubric_spec, out=out, manual_scores=manual_scores, say=say, seed=seed
         )
     finally:
         store.release_lock(engine, run_id, owner)
@@ -296,12 +297,14 @@ def score_and_report(
     out: str | Path | None = None,
     manual_scores: Path | None = None,
     say: Say = _quiet,
+    seed: int | None = None,
 ) -> Outcome:
     """Score a stored crawl under a rubric (no network) and write the reports to ``out``
-    (default: the run's own folder, :func:`default_out_dir`)."""
+    (default: the run's own folder, :func:`default_out_dir`). ``seed``: of the rank-interval
+    simulation (default: evalcrawler.reports.stability.DEFAULT_SEED)."""
     rubric_id = score(engine, run_id, rubric_spec, manual_scores=manual_scores, say=say)
     folder = Path(out) if out is not None else run_out_dir(engine, run_id)
-    files = report(engine, run_id, rubric_id, folder)
+    files = report(engine, run_id, rubric_id, folder, seed=seed)
     return summarise(engine, run_id, rubric_id, folder, files)
 
 
@@ -377,14 +380,20 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
 
 
 def report(
-    engine: Any, run_id: int, rubric_id: str | None, out: str | Path | None = None
+    engine: Any,
+    run_id: int,
+    rubric_id: str | None,
+    out: str | Path | None = None,
+    *,
+    seed: int | None = None,
 ) -> list[Path]:
     """Write the report files of a scored run from the database alone, to ``out`` (default:
-    the run's own folder, :func:`default_out_dir`)."""
+    the run's own folder, :func:`default_out_dir`), the rank intervals drawn with ``seed``."""
     from evalcrawler.reports.data import load_report_data
     from evalcrawler.reports.writers import write_reports
 
     data = load_report_data(engine, run_id, rubric_id)
+    data.seed = seed
     return write_reports(data, Path(out) if out is not None else run_out_dir(engine, run_id))
 
 

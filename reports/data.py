@@ -178,6 +178,16 @@ def short_name(name_zh: str) -> str:
 
 
 @dataclass
+class YearScores:
+    """One scored run of the region: each site's rank, total and categories that year."""
+
+    year: int | None
+    run_id: int | None
+    # site id → (rank, total, categories, status); the site's name comes from this year's run
+    sites: dict[str, tuple[int | None, float | None, dict[str, float | None], str]]
+
+
+@dataclass
 class ReportData:
     """One scored run: the input of every analysis and writer of this package."""
 
@@ -191,6 +201,12 @@ class ReportData:
     rubric: RubricInfo
     sites: list[SiteReport]  # in the region file's order
     previous: ReportData | None = None  # the same region's latest earlier year, same rubric
+    # Every scored year of the region under the same rubric, oldest first, this one included
+    # (the year-over-year table: evalcrawler.reports.years).
+    years: list[YearScores] = field(default_factory=list)
+    seed: int | None = None  # of the rank-stability simulation (None: the library default)
+    # Results computed once per report (the rank-stability draws): see reports/intervals.py.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title_name(self) -> str:
@@ -280,6 +296,9 @@ def load_report_data(engine: Engine, run_id: int, rubric_id: str | None = None) 
         if previous_run is not None:
             previous_set = _score_set(session, previous_run, score_set.rubric_id)
             data.previous = _load(session, previous_run, previous_set)
+        from evalcrawler.reports.years import load_years  # it builds on this module
+
+        data.years = load_years(session, run, score_set.rubric_id)
         return data
 
 

@@ -301,7 +301,7 @@ def test_reports_without_out_go_to_the_runs_folder_as_the_readme_shows(demo_run,
     )
     assert proc.returncode == 0, proc.stderr
     readme = (ROOT / "README.md").read_text("utf-8")
-    assert proc.stdout.startswith("Wrote 10 files to evalcrawl-out/demo-2026: ")
+    assert proc.stdout.startswith("Wrote 11 files to evalcrawl-out/demo-2026: ")
     assert f"\n{proc.stdout}```" in readme
     for name in OUTPUTS:
         if name.endswith(".csv"):

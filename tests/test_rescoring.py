@@ -178,6 +178,6 @@ def test_score_command_rescores_a_stored_run(demo_crawl, tmp_path, no_network):
         "status",
         "veto",
     ]
-    assert f"Wrote 10 files to {out}" in result.stdout
+    assert f"Wrote 11 files to {out}" in result.stdout
     assert "scored run 1 under checklist2019 (as of 2026-11-20)" in result.stderr
     assert read_scores(out / "scores.csv")[0]["site_id"] == "shifan"
