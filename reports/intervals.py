@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from evalcrawler.reports.data import ReportData
+from evalcrawler.reports.regional import ALL, COUNTY_LEVEL
 from evalcrawler.reports.stability import DEFAULT_SEED, Stability, from_report, stability
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def stability_rows(data: ReportData, row: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     gap = result.gap
     if gap is not None:
-        out = row("rank_gap", "district+county+county_city", "total")
+        out = row("rank_gap", COUNTY_LEVEL, "total")
         out.update(
             n=gap.county_level,
             value=gap.gap,
@@ -70,7 +71,7 @@ def stability_rows(data: ReportData, row: Any) -> list[dict[str, Any]]:
         )
         rows.append(out)
     for pair in result.unstable_pairs:
-        out = row("unstable_pair", "all", "total")
+        out = row("unstable_pair", ALL, "total")
         out.update(
             site_id=pair.site_a,
             value=pair.flip_share,

@@ -9,7 +9,9 @@ import io
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from evalcrawler.cli import main
 from evalcrawler.reports.data import ReportData, RubricInfo, SiteReport, load_report_data
 from evalcrawler.reports.tables import build_tables
 from evalcrawler.reports.writers import write_reports
@@ -154,3 +156,25 @@ def test_years_csv_has_every_scored_year_with_rank_and_total_changes(tmp_path: P
         "",
     )
     assert rows[("loufan", "2025")]["total"] == "43.50"
+
+
+def test_the_seed_option_reaches_the_report(tmp_path: Path) -> None:
+    """`evalcrawl report --seed N` writes what the library writes with seed N; without it the
+    library default (the seed is said in regional.csv)."""
+    engine, run_id = build_db(tmp_path / "r.db")
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    for name, extra in (("seeded", ["--seed", "7"]), ("default", [])):
+        result = CliRunner().invoke(
+            main,
+            ["report", "--run", str(run_id), "--db", db, "--out", str(tmp_path / name), *extra],
+        )
+        assert result.exit_code == 0, result.output
+    data = load_report_data(engine, run_id)
+    data.seed = 7
+    write_reports(data, tmp_path / "library", generated_at=GENERATED_AT, formats=("csv",))
+    for file in ("scores.csv", "regional.csv"):
+        assert (tmp_path / "seeded" / file).read_bytes() == (
+            tmp_path / "library" / file
+        ).read_bytes()
+    gap = [r for r in _csv(tmp_path / "default" / "regional.csv") if r["statistic"] == "rank_gap"]
+    assert "seed 20200601, 1000 draws" in gap[0]["detail"]
