@@ -302,6 +302,18 @@ def demo_previous_year(
         engine.dispose()
     if scored:
         return
+    from urllib.parse import urlsplit
+
+    from evalcrawler.demo import port_free  # the demo builds on this package
+
+    first = urlsplit(region.sites[0].url)
+    if first.hostname and first.port and not port_free(first.hostname, first.port):
+        # `evalcrawl demo serve` serves this year's web there: it cannot be the year before.
+        say(
+            f"The demo web is already served at {first.hostname}:{first.port} (evalcrawl demo "
+            f"serve?): the year {as_of.year} is not crawled, the report shows one year"
+        )
+        return
     say(f"The demo shows two years: first the demo web as of {as_of} (year {as_of.year})")
     run(
         region_spec,

@@ -365,3 +365,29 @@ def test_reports_without_out_go_to_the_runs_folder_as_the_readme_shows(demo_run,
             assert (work / "evalcrawl-out" / "demo-2026" / name).read_bytes() == (
                 work / "out" / name
             ).read_bytes(), name
+
+
+def test_the_year_before_is_not_crawled_while_the_demo_is_served_elsewhere(tmp_path):
+    """A running `evalcrawl demo serve` serves this year's web: the year before cannot be
+    served at the same addresses, so it is left out (said), and nothing is stored for it."""
+    from evalcrawler import pipeline
+    from evalcrawler.db import make_engine, session_scope
+    from evalcrawler.db.models import Run
+    from evalcrawler.demo import DemoWeb
+
+    port = free_port(19700)
+    region = demo_region(port)
+    said: list[str] = []
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    with DemoWeb(port):
+        pipeline.demo_previous_year(
+            region, "demo", "gov2013", "gov2013", db, tmp_path, said.append, {}
+        )
+    assert said == [
+        f"The demo web is already served at 127.0.0.11:{port} (evalcrawl demo serve?): the "
+        "year 2025 is not crawled, the report shows one year"
+    ]
+    engine = make_engine(db)
+    with session_scope(engine) as session:
+        assert session.query(Run).count() == 0
+    engine.dispose()
