@@ -302,12 +302,16 @@ def demo_previous_year(
         engine.dispose()
     if scored:
         return
+    import socket
     from urllib.parse import urlsplit
 
-    from evalcrawler.demo import port_free  # the demo builds on this package
-
     first = urlsplit(region.sites[0].url)
-    if first.hostname and first.port and not port_free(first.hostname, first.port):
+    try:  # something listens there (a bind test would also fail on connections in TIME_WAIT)
+        socket.create_connection((first.hostname or "", first.port or 0), timeout=1).close()
+        served = True
+    except OSError:
+        served = False
+    if served:
         # `evalcrawl demo serve` serves this year's web there: it cannot be the year before.
         say(
             f"The demo web is already served at {first.hostname}:{first.port} (evalcrawl demo "
