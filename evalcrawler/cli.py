@@ -8,128 +8,15 @@ exit code 1 (2 for bad usage, 3 when the run finished but some sites could not b
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from evalcrawler import __version__
+from evalcrawler.cli_options import DB_HELP, OUT_DEFAULT, seed_option, site_options
 from evalcrawler.console import Progress, finish, say, stoppable
 from evalcrawler.errors import EvalcrawlError
-from evalcrawler.limits import (
-    MAX_CHECKS,
-    MAX_DELAY,
-    MAX_PAGES,
-    MAX_PER_HOST,
-    MAX_SITE_TIMEOUT,
-    MIN_SITE_TIMEOUT,
-    SITE_TIMEOUT,
-)
-
-DB_HELP = "Database URL (default: EVALCRAWL_DB, else sqlite:///evalcrawl.db). PostgreSQL works too."
-OUT_DEFAULT = "evalcrawl-out/<region>-<year>"
-
-
-def _as_of(_ctx: Any, _param: Any, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
-
-
-def site_options(func: Any) -> Any:
-    """The options that choose what to crawl and how (shared by run and crawl)."""
-    options = [
-        click.option(
-            "--region",
-            "region",
-            required=True,
-            metavar="ID|FILE",
-            help="A bundled region id (see `evalcrawl regions list`) or a region YAML.",
-        ),
-        click.option("--year", type=int, help="Evaluation year (default: the as-of date's year)."),
-        click.option(
-            "--rubric",
-            "rubric",
-            default="gov2013",
-            show_default=True,
-            metavar="ID|FILE",
-            help="Rubric id or YAML file; it also steers the crawl.",
-        ),
-        click.option("--db", "db_url", metavar="URL", help=DB_HELP),
-        click.option(
-            "--out",
-            "out",
-            type=click.Path(file_okay=False),
-            help=f"Folder for the report files and crawl.log.  [default: {OUT_DEFAULT}]",
-        ),
-        click.option(
-            "--as-of",
-            "as_of",
-            callback=_as_of,
-            metavar="YYYY-MM-DD",
-            help="Reference date for every age in days (default: the crawl's date).",
-        ),
-        click.option(
-            "--max-pages",
-            type=click.IntRange(min=1, max=MAX_PAGES),
-            help="Page budget per site.  [default: 500]",
-        ),
-        click.option(
-            "--check-budget",
-            type=click.IntRange(min=0, max=MAX_CHECKS),
-            help="Internal link targets checked per site beyond the pages.  [default: 2000]",
-        ),
-        click.option(
-            "--site-timeout",
-            type=click.FloatRange(min=MIN_SITE_TIMEOUT, max=MAX_SITE_TIMEOUT),
-            metavar="SECONDS",
-            help="The most time one site may take; a site cut by it is partial.  "
-            f"[default: {SITE_TIMEOUT:g}]",
-        ),
-        click.option("--fresh", is_flag=True, help="Crawl again even if this run is stored."),
-        click.option(
-            "--delay",
-            type=click.FloatRange(min=0, max=MAX_DELAY),
-            help="Minimum seconds between requests to one host.  [default: 1]",
-        ),
-        click.option(
-            "--per-host",
-            type=click.IntRange(min=1, max=MAX_PER_HOST),
-            help="Concurrent requests per host.  [default: 1]",
-        ),
-        click.option(
-            "--allow-private",
-            is_flag=True,
-            default=None,
-            help="Allow loopback/private addresses (refused by default).",
-        ),
-        click.option(
-            "--render",
-            type=click.Choice(["auto", "never", "always"]),
-            help="Fetch pages through a browser (Debian's chromium): auto = pages that scripts "
-            "fill and anti-bot challenges; never = none; always = every page.  "
-            "[default: auto]",
-        ),
-        click.option(
-            "--warc-dir",
-            type=click.Path(file_okay=False),
-            help="Root folder of the evidence archives (default: EVALCRAWL_WARC_DIR, else "
-            "<db name>-warc next to a SQLite database).",
-        ),
-        click.option(
-            "--workers",
-            metavar="URL",
-            help="Crawl on `evalcrawl worker` processes through this Redis broker "
-            "(redis://host:6379/0) instead of here; see docs/distributed.md.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 class _Commands(click.Group):
@@ -187,9 +74,10 @@ def _run_pipeline(kw: dict[str, Any], **extra: Any) -> Any:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="CSV (site_id,indicator_id,score) filling the rubric's manual indicators.",
 )
+@seed_option
 def run(**kw: Any) -> None:
     """Crawl, score and report a region (resumes or re-scores a stored run)."""
-    outcome = _run_pipeline(kw, manual_scores=kw.pop("manual_scores"))
+    outcome = _run_pipeline(kw, manual_scores=kw.pop("manual_scores"), seed=kw.pop("seed"))
     _print_ranking(outcome)
     finish(outcome)
 
@@ -230,8 +118,14 @@ for _param in crawl.params:  # `crawl` writes no report: its --out holds crawl.l
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="CSV (site_id,indicator_id,score) filling the rubric's manual indicators.",
 )
+@seed_option
 def score(
-    run_id: int, rubric: str, db_url: str | None, out: str | None, manual_scores: Path | None
+    run_id: int,
+    rubric: str,
+    db_url: str | None,
+    out: str | None,
+    manual_scores: Path | None,
+    seed: int,
 ) -> None:
     """Re-score a stored crawl under a rubric (no network needed)."""
     from evalcrawler import pipeline
@@ -239,7 +133,7 @@ def score(
 
     engine = make_engine(db_url, existing=True)
     outcome = pipeline.score_and_report(
-        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=say
+        engine, run_id, rubric, out=out, manual_scores=manual_scores, say=say, seed=seed
     )
     _print_ranking(outcome)
     finish(outcome)
@@ -254,12 +148,13 @@ def score(
     type=click.Path(file_okay=False),
     help=f"Folder for the report files.  [default: {OUT_DEFAULT}]",
 )
-def report(run_id: int, rubric: str | None, db_url: str | None, out: str | None) -> None:
+@seed_option
+def report(run_id: int, rubric: str | None, db_url: str | None, out: str | None, seed: int) -> None:
     """Rebuild the report files of a scored run from the database alone."""
     from evalcrawler import pipeline
     from evalcrawler.db import make_engine
 
-    files = pipeline.report(make_engine(db_url, existing=True), run_id, rubric, out)
+    files = pipeline.report(make_engine(db_url, existing=True), run_id, rubric, out, seed=seed)
     folder = files[0].parent if files else out
     click.echo(f"Wrote {len(files)} files to {folder}: {', '.join(p.name for p in files)}")
 

@@ -188,16 +188,17 @@ class Region(BaseModel):
             self.crawl.allow_nets = ["127.0.0.0/8"]
         return self
 
-    def reachable(self) -> AbstractContextManager[object]:
+    def reachable(self, as_of: date | None = None) -> AbstractContextManager[object]:
         """What keeps the region's sites reachable while they are crawled; the pipeline holds
         it around every crawl of the region. For the bundled demo web (``demo: true``): its
         servers on the region's loopback addresses, started for the crawl (or a running
-        ``evalcrawl demo serve`` reused). For sites on the web: nothing."""
+        ``evalcrawl demo serve`` reused), as the web was on ``as_of`` (the run's as-of date;
+        default: the demo's). For sites on the web: nothing."""
         if not self.demo:
             return contextlib.nullcontext()
         from evalcrawler.demo import start_demo_for  # the demo builds on this module
 
-        return start_demo_for(self)
+        return start_demo_for(self, as_of)
 
     def site(self, site_id: str) -> SiteConfig:
         for site in self.sites:

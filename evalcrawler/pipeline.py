@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +197,8 @@ def run(
     progress: Callable[[dict[str, int]], None] | None = None,
     crawl_only: bool = False,
     workers: str | None = None,
+    seed: int | None = None,
+    write_reports: bool = True,
     **flags: Any,
 ) -> Outcome:
     """Crawl, score and report a region (see the module docstring).
@@ -204,6 +206,8 @@ def run(
     ``out``: the folder of the reports and crawl.log (default :func:`default_out_dir`).
     ``workers``: a Redis URL; the sites are then crawled by `evalcrawl worker` processes
     consuming it (evalcrawler.distributed), this process waits for them and goes on.
+    ``write_reports=False`` scores the run without writing its reports (its crawl log is then
+    ``crawl-<year>.log``): the demo's earlier year, see :func:`demo_previous_year`.
     """
     from evalcrawler.crawl import crawl_run
     from evalcrawler.scoring.rubric import load_rubric
@@ -224,6 +228,9 @@ def run(
         else default_out_dir(region.id, evaluation_year(region, year, as_of))
     )
     check_out_dir(out)  # before hours of crawling, not after
+    own_year = year is None and as_of is None
+    if region.demo and write_reports and not crawl_only and not workers and own_year:
+        demo_previous_year(region, region_spec, rubric_spec, rubric.id, db_url, out, say, flags)
     if workers:
         from evalcrawler.distributed import check_broker
 
@@ -238,10 +245,16 @@ def run(
         raise
     try:
         with session_scope(engine) as session:
-            status = store.get_run(session, run_id).status
+            stored = store.get_run(session, run_id)
+            status, run_as_of = stored.status, stored.as_of
         if status not in store.CRAWL_DONE:
-            with region.reachable():  # the demo region's web servers, say
-                log_file = out / "crawl.log"
+            # The demo region's web servers, say (serving the demo web as of the run's date).
+            with region.reachable(run_as_of):
+                log_file = out / (
+                    "crawl.log"
+                    if write_reports
+                    else f"crawl-{evaluation_year(region, year, as_of)}.log"
+                )
                 if workers:
                     from evalcrawler.distributed import crawl_with_workers
 
@@ -252,12 +265,71 @@ def run(
                     crawl_run(run_id, db_url, log_file=log_file, progress=progress)
         if crawl_only:
             return summarise(engine, run_id, rubric.id, out, [])
+        if not write_reports:
+            rubric_id = score(engine, run_id, rubric_spec, manual_scores=manual_scores, say=say)
+            return summarise(engine, run_id, rubric_id, out, [])
         return score_and_report(
-            engine, run_id, rubric_spec, out=out, manual_scores=manual_scores, say=say
+            engine, run_id, rubric_spec, out=out, manual_scores=manual_scores, say=say, seed=seed
         )
     finally:
         store.release_lock(engine, run_id, owner)
         engine.dispose()
+
+
+def demo_previous_year(
+    region: Region,
+    region_spec: str,
+    rubric_spec: str,
+    rubric_id: str,
+    db_url: str,
+    out: Path,
+    say: Say,
+    flags: dict[str, Any],
+) -> None:
+    """The demo shows two years: before the demo region's run, crawl and score the demo web
+    as it was one year earlier (served as of the region's as-of date − 365 days, as year − 1)
+    unless that year is already scored under the rubric. No reports are written for it; the
+    main run's reports show both years (years.csv, the report's 历年对比)."""
+    if region.as_of is None:
+        return
+    as_of = region.as_of - timedelta(days=365)
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            found = store.find_run(session, region.id, as_of.year)
+            scored = found is not None and store.is_scored(session, found.id, rubric_id)
+    finally:
+        engine.dispose()
+    if scored:
+        return
+    import socket
+    from urllib.parse import urlsplit
+
+    first = urlsplit(region.sites[0].url)
+    try:  # something listens there (a bind test would also fail on connections in TIME_WAIT)
+        socket.create_connection((first.hostname or "", first.port or 0), timeout=1).close()
+        served = True
+    except OSError:
+        served = False
+    if served:
+        # `evalcrawl demo serve` serves this year's web there: it cannot be the year before.
+        say(
+            f"The demo web is already served at {first.hostname}:{first.port} (evalcrawl demo "
+            f"serve?): the year {as_of.year} is not crawled, the report shows one year"
+        )
+        return
+    say(f"The demo shows two years: first the demo web as of {as_of} (year {as_of.year})")
+    run(
+        region_spec,
+        year=as_of.year,
+        rubric_spec=rubric_spec,
+        db_url=db_url,
+        out=out,
+        as_of=as_of,
+        say=say,
+        write_reports=False,
+        **flags,
+    )
 
 
 def check_year(year: int, as_of: date | None) -> None:
@@ -296,12 +368,14 @@ def score_and_report(
     out: str | Path | None = None,
     manual_scores: Path | None = None,
     say: Say = _quiet,
+    seed: int | None = None,
 ) -> Outcome:
     """Score a stored crawl under a rubric (no network) and write the reports to ``out``
-    (default: the run's own folder, :func:`default_out_dir`)."""
+    (default: the run's own folder, :func:`default_out_dir`). ``seed``: of the rank-interval
+    simulation (default: evalcrawler.reports.stability.DEFAULT_SEED)."""
     rubric_id = score(engine, run_id, rubric_spec, manual_scores=manual_scores, say=say)
     folder = Path(out) if out is not None else run_out_dir(engine, run_id)
-    files = report(engine, run_id, rubric_id, folder)
+    files = report(engine, run_id, rubric_id, folder, seed=seed)
     return summarise(engine, run_id, rubric_id, folder, files)
 
 
@@ -377,14 +451,20 @@ def _score_in_one_transaction(engine: Any, run_id: int, rubric: Any, manual: Any
 
 
 def report(
-    engine: Any, run_id: int, rubric_id: str | None, out: str | Path | None = None
+    engine: Any,
+    run_id: int,
+    rubric_id: str | None,
+    out: str | Path | None = None,
+    *,
+    seed: int | None = None,
 ) -> list[Path]:
     """Write the report files of a scored run from the database alone, to ``out`` (default:
-    the run's own folder, :func:`default_out_dir`)."""
+    the run's own folder, :func:`default_out_dir`), the rank intervals drawn with ``seed``."""
     from evalcrawler.reports.data import load_report_data
     from evalcrawler.reports.writers import write_reports
 
     data = load_report_data(engine, run_id, rubric_id)
+    data.seed = seed
     return write_reports(data, Path(out) if out is not None else run_out_dir(engine, run_id))
 
 

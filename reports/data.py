@@ -10,10 +10,9 @@ results, for tests and for callers that have not stored anything.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import yaml
@@ -30,6 +29,13 @@ from evalcrawler.db.models import (
 )
 from evalcrawler.db.models import Measurement as MeasurementRow
 from evalcrawler.errors import ReportError
+from evalcrawler.reports.stored import (
+    _int_or_none,
+    _number,
+    broken_from_dict,
+    column_from_dict,
+    thread_from_dict,
+)
 from evalcrawler.scoring.results import (
     CATEGORIES,
     METRICS,
@@ -172,6 +178,16 @@ def short_name(name_zh: str) -> str:
 
 
 @dataclass
+class YearScores:
+    """One scored run of the region: each site's rank, total and categories that year."""
+
+    year: int | None
+    run_id: int | None
+    # site id → (rank, total, categories, status); the site's name comes from this year's run
+    sites: dict[str, tuple[int | None, float | None, dict[str, float | None], str]]
+
+
+@dataclass
 class ReportData:
     """One scored run: the input of every analysis and writer of this package."""
 
@@ -185,6 +201,12 @@ class ReportData:
     rubric: RubricInfo
     sites: list[SiteReport]  # in the region file's order
     previous: ReportData | None = None  # the same region's latest earlier year, same rubric
+    # Every scored year of the region under the same rubric, oldest first, this one included
+    # (the year-over-year table: evalcrawler.reports.years).
+    years: list[YearScores] = field(default_factory=list)
+    seed: int | None = None  # of the rank-stability simulation (None: the library default)
+    # Results computed once per report (the rank-stability draws): see reports/intervals.py.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title_name(self) -> str:
@@ -224,80 +246,6 @@ def _as_id_map(value: Any) -> dict[str, dict[str, Any]]:
                 key = str(item.get("id", index))
                 out[key] = {**item, "id": key}
     return out
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _to_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value)
-    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else int(number)
-
-
-def column_from_dict(raw: Mapping[str, Any]) -> ColumnResult:
-    """A ColumnResult stored as JSON (ISO dates) → the dataclass."""
-    return ColumnResult(
-        column=str(raw.get("column") or ""),
-        url=str(raw.get("url") or ""),
-        kind=str(raw.get("kind") or "other"),
-        items=int(_number(raw.get("items")) or 0),
-        latest=_to_date(raw.get("latest")),
-        age_days=_int_or_none(raw.get("age_days")),
-        stale=bool(raw.get("stale")),
-        blank=bool(raw.get("blank")),
-        reason=str(raw.get("reason") or ""),
-    )
-
-
-def thread_from_dict(raw: Mapping[str, Any]) -> ThreadResult:
-    """A ThreadResult stored as JSON (ISO dates) → the dataclass."""
-    url = raw.get("url")
-    return ThreadResult(
-        url=None if url in (None, "") else str(url),
-        title=str(raw.get("title") or ""),
-        asked=_to_date(raw.get("asked")),
-        replied=_to_date(raw.get("replied")),
-        latency_days=_number(raw.get("latency_days")),
-        overdue=bool(raw.get("overdue")),
-        state=str(raw.get("state") or "unknown"),
-    )
-
-
-def broken_from_dict(raw: Mapping[str, Any]) -> BrokenLink:
-    """A BrokenLink stored as JSON → the dataclass."""
-    error = raw.get("error")
-    return BrokenLink(
-        url=str(raw.get("url") or ""),
-        status=int(_number(raw.get("status")) or 0),
-        error=None if error in (None, "") else str(error),
-        linked_from=[str(u) for u in raw.get("linked_from") or []],
-        on_home=bool(raw.get("on_home")),
-    )
 
 
 def _categories(raw: Mapping[str, Any] | None) -> dict[str, float | None]:
@@ -348,6 +296,9 @@ def load_report_data(engine: Engine, run_id: int, rubric_id: str | None = None) 
         if previous_run is not None:
             previous_set = _score_set(session, previous_run, score_set.rubric_id)
             data.previous = _load(session, previous_run, previous_set)
+        from evalcrawler.reports.years import load_years  # it builds on this module
+
+        data.years = load_years(session, run, score_set.rubric_id)
         return data
 
 

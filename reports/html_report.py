@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from evalcrawler import __version__
-from evalcrawler.reports import charts, overview, ranking
+from evalcrawler.reports import charts, intervals, letters, overview, ranking, trend_charts, years
 from evalcrawler.reports.cells import (
     SCORE_DECIMALS,
     clean_text,
@@ -261,7 +261,19 @@ def html_context(
 
     rubric = data.rubric
     total_points = rubric.total_points
+    letter_section = letters.report_context(data)
+    if letter_section is not None:
+        letter_section["topic_chart"] = Markup(trend_charts.topic_chart(letter_section["topics"]))
+        letter_section["quality_chart"] = Markup(
+            trend_charts.quality_chart(letter_section["sites"])
+        )
+    year_section = years.report_context(data)
+    if year_section is not None:
+        year_section["chart"] = Markup(year_section["chart"])
     return {
+        "stability": intervals.report_context(data),
+        "letters": letter_section,
+        "years": year_section,
         "data": data,
         "rubric": rubric,
         "categories": list(CATEGORIES),

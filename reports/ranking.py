@@ -70,9 +70,13 @@ def ranked_sites(data: ReportData) -> list[SiteReport]:
 
 
 def ranking(data: ReportData) -> pd.DataFrame:
-    """scores.csv: the fixed columns, then region_id, reason, a rank per category and, when a
-    previous year is stored, that year's rank and total and the change of the total."""
+    """scores.csv: the fixed columns, the 90 % rank interval (``rank_low``, ``rank_high``:
+    :mod:`evalcrawler.reports.intervals`), then region_id, reason, a rank per category and,
+    when a previous year is stored, that year's rank and total and the change of the total."""
+    from evalcrawler.reports.intervals import rank_intervals  # it imports this module's users
+
     ranks = effective_ranks(data)
+    intervals = rank_intervals(data)
     category_ranks = {
         c: _competition_rank({s.site_id: site_value(s, c) for s in data.sites}) for c in CATEGORIES
     }
@@ -96,6 +100,8 @@ def ranking(data: ReportData) -> pd.DataFrame:
             "veto_reasons": "; ".join(site.veto_reasons),
             "status": site.status,
             "pages": site.pages,
+            "rank_low": intervals[site.site_id][0] if site.site_id in intervals else None,
+            "rank_high": intervals[site.site_id][1] if site.site_id in intervals else None,
             "region_id": site.region_id,
             "reason": site.reason or "",
         }
@@ -113,14 +119,22 @@ def ranking(data: ReportData) -> pd.DataFrame:
             )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_ranking_columns(data))
-    for column in ("rank", "pages", *(f"rank_{c}" for c in CATEGORIES), "previous_rank"):
+    integers = ("rank", "pages", "rank_low", "rank_high", *(f"rank_{c}" for c in CATEGORIES))
+    for column in (*integers, "previous_rank"):
         if column in frame:
             frame[column] = frame[column].astype("Int64")
     return frame
 
 
 def _ranking_columns(data: ReportData) -> list[str]:
-    columns = [*SCORE_COLUMNS, "region_id", "reason", *(f"rank_{c}" for c in CATEGORIES)]
+    columns = [
+        *SCORE_COLUMNS,
+        "rank_low",
+        "rank_high",
+        "region_id",
+        "reason",
+        *(f"rank_{c}" for c in CATEGORIES),
+    ]
     if data.previous is not None:
         columns += ["previous_rank", "previous_total", "total_change"]
     return columns

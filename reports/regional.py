@@ -62,10 +62,16 @@ REGIONAL_COLUMNS: tuple[str, ...] = (
     "max",
     "range",
     "value",
+    "low",
+    "high",
+    "site_id",
+    "topic",
+    "month",
+    "detail",
 )
 """regional.csv columns (long format, see docs/reports.md)."""
 
-SCORE_SCALE_STATISTICS = frozenset({"gap", "yoy_mean", "yoy_gap"})
+SCORE_SCALE_STATISTICS = frozenset({"gap", "yoy_mean", "yoy_gap", "rank_gap"})
 """Statistics whose ``value`` is in score points (the rest are indices and shares)."""
 
 _YOY_OF = ("summary", "gap", "gini", "theil", "theil_between", "theil_within")
@@ -90,7 +96,7 @@ def _groups_of(sites: Sequence[SiteReport]) -> list[tuple[str, list[SiteReport]]
     return groups
 
 
-def _row(year: int | None, region: str, statistic: str, group: str, measure: str) -> dict:
+def make_row(year: int | None, region: str, statistic: str, group: str, measure: str) -> dict:
     row: dict[str, Any] = dict.fromkeys(REGIONAL_COLUMNS)
     row.update(year=year, region=region, statistic=statistic, group=group, measure=measure)
     return row
@@ -104,7 +110,7 @@ def _scope_rows(year: int | None, region: str, sites: Sequence[SiteReport]) -> l
         for measure in MEASURES:
             values = [v for v in (site_value(s, measure) for s in members) if v is not None]
             stats = describe(values)
-            row = _row(year, region, "summary", group, measure)
+            row = make_row(year, region, "summary", group, measure)
             row.update(
                 n=stats.n,
                 excluded=len(members) - stats.n,
@@ -131,7 +137,7 @@ def _scope_rows(year: int | None, region: str, sites: Sequence[SiteReport]) -> l
             value = gap(top, rest)
             if value is None:
                 continue
-            row = _row(year, region, "gap", compared, measure)
+            row = make_row(year, region, "gap", compared, measure)
             row.update(
                 n=len(rest),
                 excluded=len(members_of[compared]) - len(rest),
@@ -147,10 +153,10 @@ def _scope_rows(year: int | None, region: str, sites: Sequence[SiteReport]) -> l
         base: dict[str, Any] = {"n": len(values), "excluded": excluded}
         if values:
             base["mean"] = sum(values) / len(values)
-        rows.append({**_row(year, region, "gini", ALL, measure), **base, "value": gini(values)})
+        rows.append({**make_row(year, region, "gini", ALL, measure), **base, "value": gini(values)})
         decomposition = theil_decomposition(values, [lv for _, lv in pairs], order=list(LEVELS))
         if decomposition is None:
-            rows.append({**_row(year, region, "theil", ALL, measure), **base})
+            rows.append({**make_row(year, region, "theil", ALL, measure), **base})
             continue
         for statistic, value in (
             ("theil", decomposition.total),
@@ -158,16 +164,16 @@ def _scope_rows(year: int | None, region: str, sites: Sequence[SiteReport]) -> l
             ("theil_within", decomposition.within),
             ("theil_between_share", decomposition.between_share),
         ):
-            rows.append({**_row(year, region, statistic, ALL, measure), **base, "value": value})
+            rows.append({**make_row(year, region, statistic, ALL, measure), **base, "value": value})
         for part in decomposition.groups:
             size = sum(1 for s in sites if s.level == part.group)
             common = {"n": part.n, "excluded": size - part.n, "mean": part.mean}
             rows.append(
-                {**_row(year, region, "theil_group", part.group, measure), **common}
+                {**make_row(year, region, "theil_group", part.group, measure), **common}
                 | {"value": part.theil}
             )
             rows.append(
-                {**_row(year, region, "theil_share", part.group, measure), **common}
+                {**make_row(year, region, "theil_share", part.group, measure), **common}
                 | {"value": part.share}
             )
     return rows
@@ -192,7 +198,7 @@ def _year_rows(data: ReportData) -> list[dict]:
                 ("theil_within_region", decomposition.within),
             ):
                 rows.append(
-                    {**_row(data.year, ALL, statistic, ALL, measure), **base} | {"value": value}
+                    {**make_row(data.year, ALL, statistic, ALL, measure), **base} | {"value": value}
                 )
         for region in regions:
             members = [s for s in data.sites if s.region_id == region]
@@ -203,7 +209,12 @@ def _year_rows(data: ReportData) -> list[dict]:
 def regional_table(data: ReportData) -> pd.DataFrame:
     """regional.csv: this year's statistics, then the year-over-year changes and the previous
     year's statistics when an earlier run of the region is stored (long format)."""
+    from evalcrawler.reports.intervals import stability_rows  # it imports this module
+    from evalcrawler.reports.letters import letter_rows
+
     rows = _year_rows(data)
+    rows += stability_rows(data, lambda *key: make_row(data.year, ALL, *key))
+    rows += letter_rows(data, lambda *key: make_row(data.year, ALL, *key))
     if data.previous is not None:
         before = _year_rows(data.previous)
         rows += _yoy_rows(data.year, rows, before) + before
@@ -227,7 +238,7 @@ def _yoy_rows(year: int | None, now: list[dict], before: list[dict]) -> list[dic
         if old is None or row[field_name] is None or old[field_name] is None:
             continue
         statistic = "yoy_mean" if row["statistic"] == "summary" else f"yoy_{row['statistic']}"
-        out = _row(year, row["region"], statistic, row["group"], row["measure"])
+        out = make_row(year, row["region"], statistic, row["group"], row["measure"])
         out.update(n=row["n"], excluded=row["excluded"], value=row[field_name] - old[field_name])
         rows.append(out)
     return rows

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evalcrawler.reports import DEFAULT_SEED
 from evalcrawler.reports.data import UNREACHABLE, ReportData
 from evalcrawler.reports.regional import COMBINED_GROUPS, COUNTY_LEVEL
 
@@ -47,7 +48,6 @@ __all__ = [
     "stability",
 ]
 
-DEFAULT_SEED = 20200601
 DEFAULT_DRAWS = 1000
 CONFIDENCE = 0.90
 FLIP_SHARE = 0.10

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalcrawler.reports import findings, ranking, regional
+from evalcrawler.reports import findings, ranking, regional, years
 from evalcrawler.reports.cells import INDEX_DECIMALS, SCORE_DECIMALS
 from evalcrawler.reports.data import ReportData, all_metrics
 from evalcrawler.scoring.results import CATEGORIES
@@ -46,6 +46,8 @@ class Table:
 
 
 def _regional_value_decimals(row: Mapping[str, Any]) -> int:
+    if row.get("measure") == "letters":
+        return 0  # a count
     if row.get("statistic") in regional.SCORE_SCALE_STATISTICS:
         return SCORE_DECIMALS
     return INDEX_DECIMALS
@@ -130,6 +132,9 @@ def build_tables(data: ReportData) -> dict[str, Table]:
                     "latency_days": thread.latency_days,
                     "overdue": thread.overdue,
                     "state": thread.state,
+                    "reply_quality": thread.reply_quality or None,
+                    "reply_quality_reason": thread.reply_quality_reason or None,
+                    "topic": thread.topic or None,
                 }
             )
     tables["indicators"] = Table(
@@ -164,6 +169,8 @@ def build_tables(data: ReportData) -> dict[str, Table]:
             **dict.fromkeys(("mean", "median", "std", "min", "max", "range"), s),
             "cv": x,
             "value": _regional_value_decimals,
+            "low": s,
+            "high": s,
         },
     )
     tables["columns"] = Table(
@@ -184,7 +191,19 @@ def build_tables(data: ReportData) -> dict[str, Table]:
     )
     tables["threads"] = Table(
         "threads",
-        ["site_id", "url", "title", "asked", "replied", "latency_days", "overdue", "state"],
+        [
+            "site_id",
+            "url",
+            "title",
+            "asked",
+            "replied",
+            "latency_days",
+            "overdue",
+            "state",
+            "reply_quality",
+            "reply_quality_reason",
+            "topic",
+        ],
         thread_rows,
     )
     tables["broken"] = Table(
@@ -196,5 +215,11 @@ def build_tables(data: ReportData) -> dict[str, Table]:
         "findings",
         findings.findings_table(data),
         {"score": s, "max_score": s, "lost": s},
+    )
+    tables["years"] = Table(
+        "years",
+        list(years.YEARS_COLUMNS),
+        years.years_rows(data),
+        dict.fromkeys(("total", "total_change", *CATEGORIES), s),
     )
     return tables

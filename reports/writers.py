@@ -41,6 +41,7 @@ CSV_FILES: tuple[str, ...] = (
     "threads.csv",
     "broken.csv",
     "findings.csv",
+    "years.csv",
 )
 
 

@@ -27,6 +27,7 @@ SHEETS: tuple[str, ...] = (
     "columns",
     "threads",
     "broken",
+    "years",
 )
 
 

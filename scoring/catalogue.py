@@ -17,7 +17,8 @@ from evalcrawler.facts import EXTRACTION_ERROR_PREFIX, NOT_SUBMITTED, Probe, cal
 from evalcrawler.scoring.letters import REPLIED, UNANSWERED, UNKNOWN, percentile
 from evalcrawler.scoring.metric_context import MetricContext
 from evalcrawler.scoring.metrics import metric, registered_metrics
-from evalcrawler.scoring.results import METRICS, Measurement
+from evalcrawler.scoring.replies import NO_ANSWER, SUBSTANTIVE, TEMPLATE, TRANSFER_ONLY
+from evalcrawler.scoring.results import METRICS, Measurement, ThreadResult
 from evalcrawler.urls import normalise
 
 
@@ -429,6 +430,52 @@ def _board_overdue(ctx: MetricContext) -> Measurement:
         _undated_note(ctx, "latency unknown, not counted as overdue"),
         next((t.url for t in overdue if t.url), _board_url(ctx)),
     )
+
+
+def _with_reply_text(ctx: MetricContext) -> list[ThreadResult]:
+    """Letters of the window whose reply text the board shows (and that was classified)."""
+    return [t for t in ctx.window_letters if t.reply_quality]
+
+
+@metric("reply_texts", needs_pages=True)
+def _reply_texts(ctx: MetricContext) -> Measurement:
+    if not ctx.window_letters:
+        days = ctx.thresholds.board_window_days
+        return Measurement(None, f"no letter asked in the {days} days before {ctx.as_of}")
+    texts = _with_reply_text(ctx)
+    return Measurement(len(texts), evidence_url=next((t.url for t in texts if t.url), None))
+
+
+def _reply_share(ctx: MetricContext, quality: str) -> Measurement:
+    texts = _with_reply_text(ctx)
+    if not texts:
+        days = ctx.thresholds.board_window_days
+        return Measurement(
+            None, f"no letter asked in the {days} days before {ctx.as_of} shows its reply text"
+        )
+    of_class = [t for t in texts if t.reply_quality == quality]
+    example = next((t.url for t in of_class if t.url), None)
+    return Measurement(len(of_class) / len(texts), evidence_url=example)
+
+
+@metric("reply_substantive_share", needs_pages=True)
+def _reply_substantive_share(ctx: MetricContext) -> Measurement:
+    return _reply_share(ctx, SUBSTANTIVE)
+
+
+@metric("reply_transfer_share", needs_pages=True)
+def _reply_transfer_share(ctx: MetricContext) -> Measurement:
+    return _reply_share(ctx, TRANSFER_ONLY)
+
+
+@metric("reply_template_share", needs_pages=True)
+def _reply_template_share(ctx: MetricContext) -> Measurement:
+    return _reply_share(ctx, TEMPLATE)
+
+
+@metric("reply_no_answer_share", needs_pages=True)
+def _reply_no_answer_share(ctx: MetricContext) -> Measurement:
+    return _reply_share(ctx, NO_ANSWER)
 
 
 @metric("search_form", needs_pages=True)

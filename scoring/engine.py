@@ -174,9 +174,10 @@ def _manual_note(ind: Indicator) -> str:
 
 
 def _indicator(ind: Indicator, ctx: DetectContext, filled: float | None) -> IndicatorResult:
-    if ind.manual:
-        if filled is None:
-            return _unscored(ind, "")
+    if ind.manual and filled is None:
+        return _unscored(ind, "")
+    if ind.person_scores and filled is not None:
+        # A person's score wins over the measured one (manual_override: true).
         score = max(0.0, min(float(ind.points), float(filled)))
         return _base(
             ind,
@@ -186,6 +187,18 @@ def _indicator(ind: Indicator, ctx: DetectContext, filled: float | None) -> Indi
             note="scored by a person (manual-scores CSV)",
         )
     found: Detection = ctx.detect(ind.measure)
+    if found.value is None and ind.manual_override:
+        # Measured by us where the rubric's source left it to people: when we cannot measure
+        # it, it goes back to a person (left out of the available points), never a silent 0.
+        return _base(
+            ind,
+            value=None,
+            score=None,
+            status="manual",
+            evidence_url=found.evidence_url,
+            evidence_text=found.evidence_text,
+            note=f"not measured ({found.reason or 'no value'}); {_manual_note(ind)}",
+        )
     if found.value is None:
         return _base(
             ind,
@@ -367,11 +380,12 @@ def _read_manual(reader: Any, label: str, rubric: Rubric | None) -> dict[tuple[s
         if rubric is not None:
             if ind_id in indicators:
                 ind = indicators[ind_id]
-                if not ind.manual:
+                if not ind.person_scores:
                     raise fail(
                         "indicator_id",
                         f"{ind_id} is measured automatically; the CSV fills only manual "
-                        f"indicators (manual: true) and manual vetoes of rubric {rubric.id}",
+                        "indicators (manual: true or manual_override: true) and manual "
+                        f"vetoes of rubric {rubric.id}",
                     )
                 if score > ind.points + 1e-9:
                     raise fail("score", f"{raw} is more than the {ind.points:g} points of {ind_id}")
@@ -384,7 +398,7 @@ def _read_manual(reader: Any, label: str, rubric: Rubric | None) -> dict[tuple[s
                 if score not in (0.0, 1.0):
                     raise fail("score", f"{raw}: a manual veto takes 1 (vetoed) or 0 (not vetoed)")
             else:
-                manual_ids = [i.id for i in indicators.values() if i.manual] + [
+                manual_ids = [i.id for i in indicators.values() if i.person_scores] + [
                     v.id for v in vetoes.values() if v.manual
                 ]
                 raise fail(

@@ -14,7 +14,9 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from evalcrawler.facts import Thread, calendar_day
+from evalcrawler.scoring.replies import classify_site_replies
 from evalcrawler.scoring.results import ThreadResult
+from evalcrawler.scoring.topics import classify_topic
 
 if TYPE_CHECKING:
     from evalcrawler.scoring.metric_context import MetricContext
@@ -121,7 +123,28 @@ def site_letters(ctx: MetricContext) -> list[Letter]:
             state=state,
         )
         out.append(Letter(result, window_start <= calendar_day(asked) <= ctx.as_of))
+    classify_letters([t for t, _ in merged], [letter.result for letter in out])
     return out
+
+
+def classify_letters(threads: Sequence[Thread], results: Sequence[ThreadResult]) -> None:
+    """Give every letter its reply quality and topic (docs/replies.md), in place.
+
+    The replies are classified together, one site at a time, so that a text pasted as the
+    reply to many letters of the site is found (``template``). A letter whose reply text is not
+    shown keeps an empty class: that is not a reply without an answer. The topic is read from
+    the title and, when the detail page shows it, the letter's text.
+    """
+    with_reply = [i for i, t in enumerate(threads) if t.reply.strip()]
+    classes = classify_site_replies(
+        [threads[i].reply for i in with_reply], [threads[i].question for i in with_reply]
+    )
+    for i, (quality, reason) in zip(with_reply, classes, strict=True):
+        results[i].reply_quality = quality
+        results[i].reply_quality_reason = reason
+    for thread, result in zip(threads, results, strict=True):
+        if thread.title.strip() or thread.question.strip():
+            result.topic = classify_topic(thread.title, thread.question or None).topic
 
 
 def _fold(threads: list[Thread]) -> Thread | None:

@@ -47,6 +47,11 @@ METRICS: tuple[str, ...] = (
     "board_reply_p90_days",
     "board_unanswered_max_days",
     "board_overdue",
+    "reply_texts",
+    "reply_substantive_share",
+    "reply_transfer_share",
+    "reply_template_share",
+    "reply_no_answer_share",
     "search_form",
     "search_works",
 )
@@ -119,6 +124,10 @@ class ThreadResult:
     latency_days: float | None
     overdue: bool
     state: str = "unknown"
+    # substantive | transfer_only | template | no_answer; "" when the letter shows no reply text
+    reply_quality: str = ""
+    reply_quality_reason: str = ""
+    topic: str = ""  # one of scoring.topics.TOPICS; "" when the letter has no title or text
 
 
 @dataclass

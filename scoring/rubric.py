@@ -254,10 +254,18 @@ class Indicator(StrictModel):
     points: Points
     levels: list[Level] | None = Field(default=None, min_length=1)
     manual: bool = False
+    # Measured automatically, but a person's score in the manual-scores CSV replaces the
+    # measured one (a check the rubric's source left to people, now measured by us).
+    manual_override: bool = False
     measure: Any = None
     rule: Any = None
     source: str = ""
     description: str = ""
+
+    @property
+    def person_scores(self) -> bool:
+        """Whether the manual-scores CSV may give this indicator's score."""
+        return self.manual or self.manual_override
 
     def applies_to(self, level: str) -> bool:
         return self.levels is None or level in self.levels

@@ -104,6 +104,11 @@ class _Checker:
                     f"level {level!r} is not one of the rubric's levels ({', '.join(r.levels)})",
                 )
         if ind.manual:
+            if ind.manual_override:
+                raise self.fail(
+                    (*base, "manual_override"),
+                    "a manual indicator is always scored by a person: remove manual_override",
+                )
             for key in ("measure", "rule"):
                 if getattr(ind, key) is not None:
                     raise self.fail(

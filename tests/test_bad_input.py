@@ -323,7 +323,7 @@ def test_disk_full_while_writing_the_report_keeps_the_old_report(demo_crawl, tmp
     # With space again, the same command writes the whole set.
     again = cli(args, tmp_path)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith(f"Wrote 10 files to {out}: scores.csv, ")
+    assert again.stdout.startswith(f"Wrote 11 files to {out}: scores.csv, ")
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
     assert (out / "scores.csv").read_bytes().startswith("\ufeffrank,site_id".encode())
 

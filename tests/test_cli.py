@@ -131,7 +131,7 @@ def test_taiyuan_without_internet_marks_every_site_unreachable(tmp_path, cli_env
     )
     out = tmp_path / "evalcrawl-out" / f"taiyuan-{year}"
     assert proc.stdout.splitlines()[-1].startswith(
-        f"Wrote 10 files to evalcrawl-out/taiyuan-{year}: scores.csv, "
+        f"Wrote 11 files to evalcrawl-out/taiyuan-{year}: scores.csv, "
     )
     with (out / "scores.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -177,11 +177,11 @@ def test_taiyuan_without_internet_marks_every_site_unreachable(tmp_path, cli_env
         "veto",
     ]
     assert scored.stdout.splitlines()[-1].startswith(
-        f"Wrote 10 files to evalcrawl-out/taiyuan-{year - 1}: scores.csv, "
+        f"Wrote 11 files to evalcrawl-out/taiyuan-{year - 1}: scores.csv, "
     )
     rebuilt = run_cli(["report", "--run", "1"], cli_env, tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert rebuilt.stdout.startswith(f"Wrote 10 files to evalcrawl-out/taiyuan-{year}: ")
+    assert rebuilt.stdout.startswith(f"Wrote 11 files to evalcrawl-out/taiyuan-{year}: ")
 
 
 def test_wheel_contains_rubrics_regions_templates_and_migrations(tmp_path):
@@ -232,7 +232,7 @@ def test_readme_demo_ranking_is_the_pinned_baseline():
     import json
 
     pinned = json.loads((ROOT / "tests" / "baselines" / "demo-gov2013.json").read_text("utf-8"))
-    block = README[README.index("rank  site_id   name_zh") : README.index("Wrote 10 files")]
+    block = README[README.index("rank  site_id   name_zh") : README.index("Wrote 11 files")]
     shown = {line.split()[1]: line.split() for line in block.splitlines()[1:]}
     assert set(shown) == set(pinned["scores"])
     for site_id, scores in pinned["scores"].items():

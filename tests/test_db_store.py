@@ -458,14 +458,14 @@ def test_cli_runs_score_and_report(db_url, tmp_path, monkeypatch):
     scored = runner.invoke(main, ["score", "--run", str(run_id), "--db", db_url])
     assert scored.exit_code == 3, scored.output  # the county could not be measured
     assert f"scored run {run_id} under gov2013 (as of 2026-11-20)" in scored.output
-    assert "Wrote 10 files to evalcrawl-out/store-2026: scores.csv," in scored.output
+    assert "Wrote 11 files to evalcrawl-out/store-2026: scores.csv," in scored.output
     assert (tmp_path / "evalcrawl-out" / "store-2026" / "report.html").is_file()
     out = tmp_path / "out"
     reported = runner.invoke(
         main, ["report", "--run", str(run_id), "--db", db_url, "--out", str(out)]
     )
     assert reported.exit_code == 0, reported.output
-    assert reported.output.startswith(f"Wrote 10 files to {out}: scores.csv, indicators.csv")
+    assert reported.output.startswith(f"Wrote 11 files to {out}: scores.csv, indicators.csv")
     with (out / "scores.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["rank"], r["site_id"], r["status"]) for r in rows] == [

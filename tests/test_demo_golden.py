@@ -37,6 +37,7 @@ CSV_FILES = [
     "threads.csv",
     "broken.csv",
     "findings.csv",
+    "years.csv",
 ]
 TIMED_METRICS = {"home_response_ms"}
 TIMED_INDICATORS = {"T01b"}  # its value is the measured home page response time

@@ -32,6 +32,7 @@ OUTPUTS = [
     "threads.csv",
     "broken.csv",
     "findings.csv",
+    "years.csv",
     "report.html",
     "report.xlsx",
 ]
@@ -163,6 +164,55 @@ def test_threads_equal_the_truth(demo_run):
         assert got == expected, site_id
 
 
+def test_reply_quality_of_every_letter_equals_the_planted_class(demo_run):
+    """Every letter whose detail page shows a reply gets the class its text was written to
+    be (evalcrawler/demo/replies.py); the others (no reply, or no detail page) none."""
+    _, work, _, _ = demo_run
+    rows = read_csv(work / "out" / "threads.csv")
+    seen = set()
+    for site_id, truth in TRUTH["sites"].items():
+        got = sorted((r["asked"], r["reply_quality"]) for r in rows if r["site_id"] == site_id)
+        expected = sorted((t["asked"], t["reply_quality"]) for t in truth["threads"])
+        assert got == expected, site_id
+        seen |= {quality for _, quality in got}
+    # The demo shows every class, and a board whose letters show no reply (dingxian).
+    assert seen == {"", "substantive", "transfer_only", "template", "no_answer"}
+    assert all(r["topic"] for r in rows)
+    scored = {
+        r["site_id"]: (r["status"], r["score"])
+        for r in read_csv(work / "out" / "indicators.csv")
+        if r["indicator_id"] == "B06"
+    }
+    assert scored["shifan"] == ("scored", "1.00")  # 17 of 17 substantive
+    assert scored["jiaqu"] == ("scored", "0.50")  # 10 of 14
+    assert scored["bingxian"] == ("scored", "0.00")  # transfer notes only
+    assert scored["dingxian"] == ("manual", "")  # no reply text shown: left to a person, never 0
+
+
+def test_the_demo_stores_the_year_before_and_reports_both(demo_run):
+    """`run --region demo` crawls the demo web as of one year earlier first (year 2025): the
+    report shows both years, with the replies of 2025 planted worse."""
+    _, work, _, _ = demo_run
+    rows = read_csv(work / "out" / "years.csv")
+    assert sorted({r["year"] for r in rows}) == ["2025", "2026"]
+    by = {(r["site_id"], r["year"]): r for r in rows}
+    assert {site for site, _ in by} == set(TRUTH["sites"])
+    for site_id in TRUTH["sites"]:
+        old, new = by[(site_id, "2025")], by[(site_id, "2026")]
+        assert old["status"] == new["status"] == "measured"
+        assert float(new["total_change"]) == pytest.approx(
+            float(new["total"]) - float(old["total"]), abs=0.011
+        )
+    # The web is the same one year earlier, but the replies were worse on most boards: the
+    # municipal portal went from half its replies substantive (B06 0.5) to all of them (1).
+    assert float(by[("shifan", "2026")]["total_change"]) > 0
+    # No reply text either year: only the timed indicators (response time) may move.
+    assert abs(float(by[("dingxian", "2026")]["total_change"])) <= sum(timed_indicators().values())
+    page = (work / "out" / "report.html").read_text("utf-8")
+    assert '<svg id="chart-years"' in page and 'id="years"' in page
+    assert (work / "out" / "crawl-2025.log").stat().st_size > 0
+
+
 def test_broken_links_equal_the_truth_with_their_sources(demo_run):
     _, work, _, _ = demo_run
     rows = read_csv(work / "out" / "broken.csv")
@@ -198,7 +248,11 @@ def test_second_run_reuses_the_stored_crawl(demo_run, evalcrawl_cmd):
     assert listed.returncode == 0
     lines = listed.stdout.splitlines()
     assert lines[0].split()[:4] == ["id", "region", "year", "status"]
-    assert lines[1].split()[:6] == ["1", "demo", "2026", "scored", "7", "661"]
+    # Run 1 is the year before (the demo web as of 2025-11-20), run 2 this year's: the same web.
+    assert sorted(line.split()[:6] for line in lines[1:3]) == [
+        ["1", "demo", "2025", "scored", "7", "661"],
+        ["2", "demo", "2026", "scored", "7", "661"],
+    ]
 
 
 # Timing metrics differ from one crawl to the next, and so do the indicators scored from them.
@@ -257,7 +311,10 @@ def test_the_same_run_on_postgresql_measures_and_scores_the_same(
             [*evalcrawl_cmd, "runs", "--db", db], capture_output=True, text=True, timeout=60
         )
     out = work / "out"
-    assert listed.stdout.splitlines()[1].split()[:6] == ["1", "demo", "2026", "scored", "7", "661"]
+    assert sorted(line.split()[:6] for line in listed.stdout.splitlines()[1:3]) == [
+        ["1", "demo", "2025", "scored", "7", "661"],
+        ["2", "demo", "2026", "scored", "7", "661"],
+    ]
     assert metrics_against_truth(out) == []
     assert rows_without(out / "measurements.csv", "metric", TIMED_METRICS) == rows_without(
         sqlite_out / "measurements.csv", "metric", TIMED_METRICS
@@ -293,7 +350,7 @@ def test_reports_without_out_go_to_the_runs_folder_as_the_readme_shows(demo_run,
 
     _, work, db, _ = demo_run
     proc = subprocess.run(
-        [*evalcrawl_cmd, "report", "--run", "1", "--db", db],
+        [*evalcrawl_cmd, "report", "--run", "2", "--db", db],
         capture_output=True,
         text=True,
         timeout=120,
@@ -301,10 +358,36 @@ def test_reports_without_out_go_to_the_runs_folder_as_the_readme_shows(demo_run,
     )
     assert proc.returncode == 0, proc.stderr
     readme = (ROOT / "README.md").read_text("utf-8")
-    assert proc.stdout.startswith("Wrote 10 files to evalcrawl-out/demo-2026: ")
+    assert proc.stdout.startswith("Wrote 11 files to evalcrawl-out/demo-2026: ")
     assert f"\n{proc.stdout}```" in readme
     for name in OUTPUTS:
         if name.endswith(".csv"):
             assert (work / "evalcrawl-out" / "demo-2026" / name).read_bytes() == (
                 work / "out" / name
             ).read_bytes(), name
+
+
+def test_the_year_before_is_not_crawled_while_the_demo_is_served_elsewhere(tmp_path):
+    """A running `evalcrawl demo serve` serves this year's web: the year before cannot be
+    served at the same addresses, so it is left out (said), and nothing is stored for it."""
+    from evalcrawler import pipeline
+    from evalcrawler.db import make_engine, session_scope
+    from evalcrawler.db.models import Run
+    from evalcrawler.demo import DemoWeb
+
+    port = free_port(19700)
+    region = demo_region(port)
+    said: list[str] = []
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    with DemoWeb(port):
+        pipeline.demo_previous_year(
+            region, "demo", "gov2013", "gov2013", db, tmp_path, said.append, {}
+        )
+    assert said == [
+        f"The demo web is already served at 127.0.0.11:{port} (evalcrawl demo serve?): the "
+        "year 2025 is not crawled, the report shows one year"
+    ]
+    engine = make_engine(db)
+    with session_scope(engine) as session:
+        assert session.query(Run).count() == 0
+    engine.dispose()

@@ -372,7 +372,7 @@ def test_gov2013_scores_a_small_site_end_to_end() -> None:
     assert by_id["F01"].score == 3 and by_id["F01"].evidence_text == "网上办事"
     assert by_id["I01"].score == 3
     assert "F07" not in by_id and "I06" not in by_id  # municipal only
-    assert by_id["B06"].status == "manual"
+    assert by_id["B06"].status == "manual"  # no board, no reply text: back to a person
     # Every indicator of the county's applicable set is reported, none hidden.
     assert len(fresh.indicators) == len(rubric.applicable("county"))
 
@@ -416,7 +416,8 @@ def test_load_manual_scores(tmp_path: Path, rubric: Rubric) -> None:
         (
             "s,C1,1",
             "3: indicator_id: C1 is measured automatically; the CSV fills only manual "
-            "indicators (manual: true) and manual vetoes of rubric engine-test",
+            "indicators (manual: true or manual_override: true) and manual vetoes of rubric "
+            "engine-test",
         ),
         (
             "s,V1,1",

@@ -86,6 +86,8 @@ def job(evalcrawl_cmd: list[str], work: Path) -> Job:
         db_url,
         "--out",
         str(work / "out"),
+        "--year",  # this year only: the demo's year before is not crawled first
+        "2026",
         "--delay",
         "0.05",  # slow enough that each signal lands mid-crawl on an idle machine
     ]

@@ -255,6 +255,17 @@ def test_report_html_renders_offline_without_errors(devtools: DevTools, tmp_path
                     scripts: document.getElementsByTagName('script').length,
                     charts: [...document.querySelectorAll('svg.chart')].map(
                         s => s.getBoundingClientRect().width),
+                    chartIds: [...document.querySelectorAll('svg.chart')].map(s => s.id),
+                    sections: Object.fromEntries(
+                        ['stability', 'letters', 'years'].map(id => {
+                            const el = document.getElementById(id);
+                            return [id, el ? {
+                                height: el.getBoundingClientRect().height,
+                                charts: [...el.querySelectorAll('svg.chart')].map(
+                                    s => s.getBoundingClientRect().width),
+                                text: el.innerText,
+                            } : null];
+                        })),
                     chartText: [...document.querySelectorAll('svg.chart text')]
                         .map(t => t.textContent).join('|'),
                     rows: document.querySelectorAll('table.ranking tbody tr').length,
@@ -287,7 +298,26 @@ def test_report_html_renders_offline_without_errors(devtools: DevTools, tmp_path
     # It rendered: the heading, the ranking, both charts with their Chinese labels as text.
     assert "太原市" in facts["h1"]
     assert facts["rows"] == 7
-    assert len(facts["charts"]) == 2 and all(w > 300 for w in facts["charts"])
+    assert facts["chartIds"] == [
+        "chart-categories",
+        "chart-levels",
+        "chart-topics",
+        "chart-quality",
+        "chart-years",
+    ]
+    assert all(w > 300 for w in facts["charts"])
+    # The sections of rank stability, topics and reply quality, and the years render with
+    # their charts (drawn, not empty) and their Chinese text.
+    sections = facts["sections"]
+    assert all(sections[k] and sections[k]["height"] > 100 for k in sections), sections
+    assert "1–2" in sections["stability"]["text"]  # 太原市's rank interval
+    assert "差距大于随机波动" in sections["stability"]["text"]
+    assert len(sections["letters"]["charts"]) == 2
+    assert all(w > 300 for w in sections["letters"]["charts"])
+    assert "城乡建设" in sections["letters"]["text"] and "136.0" in sections["letters"]["text"]
+    assert len(sections["years"]["charts"]) == 1 and sections["years"]["charts"][0] > 300
+    assert "2025" in sections["years"]["text"] and "74.50" in sections["years"]["text"]
+    assert "交通运输" in facts["chartText"] and "实质答复" in facts["chartText"]
     assert "太原市" in facts["chartText"] and "信息内容" in facts["chartText"]
     assert "排名" in facts["text"] and "娄烦县人民政府" in facts["text"]
     assert facts["height"] > 2000

@@ -211,6 +211,9 @@ def _details(site_id: str, year: int) -> dict[str, Any]:
                 "latency_days": 136.0,
                 "overdue": True,
                 "state": "replied",
+                "reply_quality": "substantive",
+                "reply_quality_reason": "substantive: a finding: 经查,该路段已列入维修计划",
+                "topic": "城乡建设",
             },
             {
                 "url": "https://www.taiyuan.gov.cn/hdjl/2.html",
@@ -220,6 +223,9 @@ def _details(site_id: str, year: int) -> dict[str, Any]:
                 "latency_days": 2.0,
                 "overdue": False,
                 "state": "replied",
+                "reply_quality": "transfer_only",
+                "reply_quality_reason": "transfer only: 您反映的问题已转市公交公司办理",
+                "topic": "交通运输",
             },
         ]
     elif site_id == "xiaodian":
@@ -244,6 +250,7 @@ def _details(site_id: str, year: int) -> dict[str, Any]:
                 "latency_days": None,
                 "overdue": True,
                 "state": "unanswered",
+                "topic": "城乡建设",
             }
         ]
     elif site_id == "qingxu":

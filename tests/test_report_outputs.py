@@ -192,7 +192,14 @@ def test_html_loads_nothing_and_runs_nothing(written: Path) -> None:
 def test_html_charts_keep_chinese_as_text(written: Path) -> None:
     page = (written / "report.html").read_text("utf-8")
     charts = re.findall(r'<svg id="chart-[a-z]+".*?</svg>', page, flags=re.S)
-    assert len(charts) == 2
+    # Categories, levels, reply days by topic, reply quality by site, totals by year.
+    assert [re.match(r'<svg id="(chart-[a-z]+)"', c)[1] for c in charts] == [
+        "chart-categories",
+        "chart-levels",
+        "chart-topics",
+        "chart-quality",
+        "chart-years",
+    ]
     for chart in charts:
         assert "<?xml" not in chart and "<metadata" not in chart and "dc:date" not in chart
         # svg.fonttype = none: labels are <text>, no glyph outlines are embedded.
@@ -368,6 +375,7 @@ def test_xlsx_has_the_tables_and_is_deterministic(stored, tmp_path: Path) -> Non
         "columns",
         "threads",
         "broken",
+        "years",
         "rubric",
     ]
     assert workbook.properties.created == datetime(2026, 12, 1, 8, 0)
@@ -478,7 +486,7 @@ def test_report_files_follow_the_umask(stored, tmp_path: Path, umask: int, mode:
         paths = write_reports(data, tmp_path, generated_at=GENERATED_AT)
     finally:
         os.umask(before)
-    assert len(paths) == 10
+    assert len(paths) == 11
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in paths} == {
         p.name: oct(mode) for p in paths
     }
@@ -575,7 +583,7 @@ def test_a_writer_that_fails_costs_only_its_own_file(stored, tmp_path: Path, mon
     with pytest.raises(ReportError) as failed:
         write_reports(data, tmp_path, generated_at=GENERATED_AT)
     assert str(failed.value) == (
-        f"wrote 9 of 10 report files to {tmp_path}, but report.xlsx (ValueError: All strings "
+        f"wrote 10 of 11 report files to {tmp_path}, but report.xlsx (ValueError: All strings "
         "must be XML compatible) could not be written; the others are complete. Please report "
         "this with the run's database"
     )

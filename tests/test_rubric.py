@@ -88,7 +88,9 @@ def test_gov2013_categories_and_points() -> None:
     }
     assert 40 <= len(rubric.indicators) <= 50
     manual = {i.id for i in rubric.indicators if i.manual}
-    assert manual == {"F08", "T06b", "B06"}
+    assert manual == {"F08", "T06b"}
+    # B06 答复质量 is measured from the reply texts; a person's score still replaces it.
+    assert {i.id for i in rubric.indicators if i.manual_override} == {"B06"}
     # Technical rows belong to function.
     assert {i.category for i in rubric.indicators if i.id.startswith("T")} == {"function"}
     municipal_only = {i.id for i in rubric.indicators if i.levels == ["municipal"]}
@@ -168,7 +170,7 @@ def test_describe_and_summary() -> None:
     for needle in ("content", "35", "V2", "home_age_days above 14 (null: veto)", "C04", "F08"):
         assert needle in text
     assert "manual (a person scores it)" in text
-    assert rubric.summary() == "gov2013 2026.1: 48 indicators (3 manual), 6 vetoes, 100 points"
+    assert rubric.summary() == "gov2013 2026.1: 48 indicators (2 manual), 6 vetoes, 100 points"
 
 
 def test_unknown_rubric_id() -> None:

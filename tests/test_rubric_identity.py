@@ -110,7 +110,7 @@ def test_a_changed_copy_under_a_stored_id_and_version_is_refused(
     )
     summary = dict(load_workbook(tmp_path / "out" / "report.xlsx")["summary"].values)
     assert (summary["rubric"], summary["rubric_sha256"]) == ("gov2013 2026.1-lax", bumped_sha)
-    assert len(files) == 10
+    assert len(files) == 11
 
 
 def test_the_cli_refuses_a_changed_copy_in_one_line(default_db_url: str, tmp_path: Path) -> None:

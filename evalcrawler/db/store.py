@@ -58,6 +58,16 @@ def find_run(session: Session, region_id: str, year: int) -> Run | None:
     ).first()
 
 
+def is_scored(session: Session, run_id: int, rubric_id: str) -> bool:
+    """Whether the run has been scored under the rubric."""
+    found = session.scalar(
+        select(ScoreSet.id)
+        .where(ScoreSet.run_id == run_id, ScoreSet.rubric_id == rubric_id)
+        .limit(1)
+    )
+    return found is not None
+
+
 def get_run(session: Session, run_id: int) -> Run:
     run = session.get(Run, run_id)
     if run is None:

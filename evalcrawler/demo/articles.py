@@ -11,7 +11,7 @@ from evalcrawler.demo import content as C
 from evalcrawler.demo import families
 from evalcrawler.demo.markup import HDJL_KEYS, TOPIC_KIND, Doc, esc, fmt_date, iso
 from evalcrawler.demo.model import Article, Column, Response
-from evalcrawler.demo.specs import AS_OF, ColSpec
+from evalcrawler.demo.specs import ColSpec
 
 if TYPE_CHECKING:
     from evalcrawler.demo.sites import SiteBuilder
@@ -45,7 +45,7 @@ def make_articles(site: SiteBuilder) -> None:
             [zjdc_bank[1], zjdc_bank[3]],
         )
         for i, age in enumerate(ages):
-            day = AS_OF - timedelta(days=age)
+            day = site.as_of - timedelta(days=age)
             topic = None
             if col.key in TOPIC_KIND:
                 topic = cycle[n_topic % len(cycle)]
@@ -115,7 +115,7 @@ def make_articles(site: SiteBuilder) -> None:
     # 政府信息公开年报
     reports = []
     for k in range(spec.reports):
-        year = 2025 - k
+        year = site.as_of.year - 1 - k
         day = date(year + 1, 1, 18 + k)
         title = f"{site.gov}{year}年政府信息公开工作年度报告"
         art = Article(site.new_id(), "ndbg", title, day)

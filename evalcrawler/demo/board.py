@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from evalcrawler.demo import content as C
+from evalcrawler.demo import replies as R
 from evalcrawler.demo.markup import Doc, esc, fmt_date
 from evalcrawler.demo.model import Letter, LetterFact
-from evalcrawler.demo.specs import AS_OF
 
 if TYPE_CHECKING:
     from evalcrawler.demo.sites import SiteBuilder
@@ -32,10 +32,16 @@ def make_letters(site: SiteBuilder) -> None:
     subjects = list(C.LETTER_SUBJECTS)
     site.rng.shuffle(subjects)
     for n, ls in enumerate(sorted(spec.letters, key=lambda x: x.age)):
-        asked = AS_OF - timedelta(days=ls.age)
+        asked = site.as_of - timedelta(days=ls.age)
         replied = asked + timedelta(days=ls.latency) if ls.latency is not None else None
         lid = 5000 + n + 1
         site.letters.append(Letter(lid, subjects[n], asked, replied, ls.status, None))
+    # Replies, planted per site and year (oldest replied letter first).
+    plan = R.plan_for(spec.id, site.as_of)
+    replied_letters = sorted((x for x in site.letters if x.replied), key=lambda x: x.asked)
+    for k, letter in enumerate(replied_letters):
+        unit = f"{site.s}{C.REPLY_UNITS[letter.id % len(C.REPLY_UNITS)]}"
+        letter.reply, letter.reply_quality = R.reply_for(plan[k % len(plan)], letter.title, unit)
     board = board_root(site)
     for letter in site.letters:
         if spec.board_style == "table_nolink":
@@ -154,7 +160,7 @@ def letter_page(site: SiteBuilder, letter: Letter, board_name: str, board_root: 
         parts += [
             f"<p>{reply_l}：{fmt_date(letter.replied, 'iso')}</p>",
             f"<p>回复单位：{esc(site.s)}{unit}</p>",
-            "<p>回复内容：您好！您反映的问题已转交相关部门办理，感谢您对我们工作的关心和支持。</p>",
+            f"<p>回复内容：{esc(letter.reply)}</p>",
         ]
     if status_l:
         parts.append(f"<p>{status_l}：{status_word(site, letter)}</p>")
@@ -166,6 +172,7 @@ def letter_page(site: SiteBuilder, letter: Letter, board_name: str, board_root: 
             letter.replied,
             letter_state(site, letter),
             "detail",
+            letter.reply_quality if letter.replied is not None else "",
         )
     )
     crumbs: list[tuple[str, str | None]] = [

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from evalcrawler.demo import content as C
 from evalcrawler.demo.markup import COL_CODES, HDJL_KEYS, Doc, esc, fmt_date
 from evalcrawler.demo.model import Article, Letter
-from evalcrawler.demo.specs import AS_OF
 
 if TYPE_CHECKING:
     from evalcrawler.demo.sites import SiteBuilder
@@ -329,7 +328,7 @@ class Plist(Dialect):
         numbers: dict[str, str] | None,
     ) -> str:
         out: list[str] = []
-        year = rows[0][2].year if rows else AS_OF.year
+        year = rows[0][2].year if rows else site.as_of.year
         for title, path, day in rows:
             if home or day.year != year:
                 raw = fmt_date(day, "iso")

@@ -43,6 +43,7 @@ class LetterFact:
     replied: date | None
     state: str  # replied | unanswered
     source: str  # list | detail
+    reply_quality: str = ""  # the planted class of the reply shown (detail pages), else ""
 
 
 @dataclass
@@ -108,6 +109,8 @@ class Letter:
     replied: date | None
     status: str | None
     path: str | None
+    reply: str = ""  # the official reply's text (demo/replies.py), when replied
+    reply_quality: str = ""  # the class it was written to be
 
 
 @dataclass

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -205,13 +206,16 @@ class DemoWeb:
     Region of the sites as served; ``log`` lists every request.
     """
 
-    def __init__(self, port: int = DEFAULT_PORT, first_address: str = FIRST_ADDRESS) -> None:
+    def __init__(
+        self, port: int = DEFAULT_PORT, first_address: str = FIRST_ADDRESS, as_of: date = AS_OF
+    ) -> None:
         if not 0 < port < 65536:
             # Port 0 (an ephemeral port) cannot work: the region's URLs must be known.
             raise ConfigError(f"--port must be between 1 and 65535, not {port}")
         self.port = port
         self.first_address = first_address
-        self.sites: dict[str, DemoSite] = build_sites(port, first_address)
+        self.as_of = as_of  # the web as it was on this date (docs/demo.md "Two years")
+        self.sites: dict[str, DemoSite] = build_sites(port, first_address, as_of)
         self.region = demo_region(port, first_address)
         self.log: deque[RequestRecord] = deque(maxlen=LOG_LIMIT)
         self.lock = threading.Lock()
@@ -319,14 +323,15 @@ def _already_serving(web: DemoWeb) -> bool:
 
 
 @contextlib.contextmanager
-def start_demo_for(region: Region) -> Iterator[DemoWeb]:
-    """Serve the demo web at the addresses of ``region`` (a demo region) while in the block.
+def start_demo_for(region: Region, as_of: date | None = None) -> Iterator[DemoWeb]:
+    """Serve the demo web at the addresses of ``region`` (a demo region) while in the block,
+    as it was on ``as_of`` (default: the demo's as-of date).
 
     When the same demo web is already being served there (``evalcrawl demo serve`` in another
     terminal), it is used as it is.
     """
     port, address = _port_and_address(region)
-    web = DemoWeb(port, address)
+    web = DemoWeb(port, address, as_of or AS_OF)
     expected = {s.id: s.url for s in web.region.sites}
     given = {s.id: s.url for s in region.sites}
     if given != expected:

@@ -54,14 +54,24 @@ from evalcrawler.demo.markup import (
 )
 from evalcrawler.demo.model import Article, Column, DemoSite, Letter, LinkFact, PageModel, Response
 from evalcrawler.demo.planted import SITES
-from evalcrawler.demo.specs import SiteSpec
+from evalcrawler.demo.specs import AS_OF, SiteSpec
 
 
 class SiteBuilder:
     """Builds one :class:`DemoSite` from its :class:`SiteSpec`."""
 
-    def __init__(self, spec: SiteSpec, address: str, port: int, origins: dict[str, str]) -> None:
+    def __init__(
+        self,
+        spec: SiteSpec,
+        address: str,
+        port: int,
+        origins: dict[str, str],
+        as_of: date = AS_OF,
+    ) -> None:
         self.spec = spec
+        # The date the web is built "as of": every age counts back from it (an earlier year's
+        # web is the same web one year earlier, see docs/demo.md "Two years").
+        self.as_of = as_of
         self.dialect = DIALECTS[spec.dialect]
         self.address = address
         self.port = port
@@ -313,7 +323,7 @@ class SiteBuilder:
             )
         sitemap_link = doc.a(self.hub("wzdt"), "网站地图")
         if spec.copyright_year:
-            lines.append(f"© 2026 {esc(self.gov)} 版权所有　{sitemap_link}")
+            lines.append(f"© {self.as_of.year} {esc(self.gov)} 版权所有　{sitemap_link}")
         else:
             lines.append(f"版权所有：{esc(self.gov)}　{sitemap_link}")
         return self.dialect.footer(lines)
@@ -504,10 +514,12 @@ def address_of(first_address: str, index: int) -> str:
     return f"{head}.{n}"
 
 
-def build_sites(port: int, first_address: str) -> dict[str, DemoSite]:
-    """Build every demo site for the given base port and first loopback address."""
+def build_sites(port: int, first_address: str, as_of: date = AS_OF) -> dict[str, DemoSite]:
+    """Build every demo site for the given base port and first loopback address, as the web
+    was on ``as_of`` (default: the demo's as-of date)."""
     origins = origins_for(port, first_address)
     sites = {}
     for i, spec in enumerate(SITES):
-        sites[spec.id] = SiteBuilder(spec, address_of(first_address, i), port, origins).build()
+        address = address_of(first_address, i)
+        sites[spec.id] = SiteBuilder(spec, address, port, origins, as_of).build()
     return sites

@@ -219,6 +219,7 @@ def site_truth(site: DemoSite, th: Thresholds | None = None) -> dict[str, Any]:
                 "asked": letter.asked,
                 "replied": letter.replied,
                 "state": letter.state,
+                "reply_quality": letter.reply_quality,
             }
             if key not in merged or letter.source == "detail":
                 merged[key] = record
@@ -242,11 +243,13 @@ def site_truth(site: DemoSite, th: Thresholds | None = None) -> dict[str, Any]:
                 "overdue": overdue,
                 "state": r["state"],
                 "in_window": window_start <= asked <= AS_OF,
+                "reply_quality": r["reply_quality"],
             }
         )
     threads.sort(key=lambda t: (t["asked"], t["url"] or t["title"]), reverse=True)
     window = [t for t in threads if t["in_window"]]
     replied_w = [t for t in window if t["state"] == "replied"]
+    texts = [t for t in window if t["reply_quality"]]  # the planted class of each reply shown
     latencies = [float(t["latency_days"]) for t in replied_w]
     unanswered_ages = [
         (AS_OF - date.fromisoformat(t["asked"])).days for t in window if t["state"] == "unanswered"
@@ -298,6 +301,20 @@ def site_truth(site: DemoSite, th: Thresholds | None = None) -> dict[str, Any]:
         if window
         else None,
         "board_overdue": sum(1 for t in window if t["overdue"]) if window else None,
+        "reply_texts": len(texts) if window else None,
+        **{
+            f"reply_{name}_share": (
+                sum(1 for t in texts if t["reply_quality"] == quality) / len(texts)
+                if texts
+                else None
+            )
+            for name, quality in (
+                ("substantive", "substantive"),
+                ("transfer", "transfer_only"),
+                ("template", "template"),
+                ("no_answer", "no_answer"),
+            )
+        },
         "search_form": spec.search is not None,
         "search_works": None if spec.search is None else spec.search in ("get", "post"),
     }
