@@ -191,6 +191,37 @@ def test_a_bare_label_that_dates_several_boxes_is_not_the_pages_date() -> None:
     assert len(facts.items) == label["list"]["items"]
 
 
+def test_a_footer_named_pane_that_holds_a_list_is_no_footer() -> None:
+    # bjjs 公示公告: the DotNetNuke skin puts the column's module in div#ess_bottomPane
+    # class="copyright"; its 20 rows (two-digit-year dates, 15-02-15) are the page's list.
+    label, facts = corpus_page("www.bjjs.gov.cn/column-gsgg-pinned-rows-yy-mm-dd-2015.html")
+    assert len(facts.items) == label["list"]["items"] == 20
+    assert facts.items[0].title == "停网通知"
+    assert str(newest(facts)) == label["list"]["newest"] == "2015-02-15"
+    assert page_verdict(facts, Thresholds()) == PageVerdict(
+        COLUMN, "its main list holds 20 dated links"
+    )
+
+
+def _footer_page(rows: int) -> bytes:
+    dated = "".join(
+        f'<li><a href="/art/{n}.html">公告{n}</a> 2015-02-{n + 10:02d}</li>' for n in range(rows)
+    )
+    return (
+        '<html><body><div class="main"><p>正文</p></div><div class="copyright">'
+        f'<ul>{dated}</ul></div><div class="footer"><p>版权所有 北京市住房和城乡建设委员会</p>'
+        "<p>京ICP备05012345号 2002-2015</p></div></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("rows", "items"), [(4, 0), (5, 5)])
+def test_a_footer_holds_a_list_from_five_dates_on(rows: int, items: int) -> None:
+    # A footer shows a copyright line, a filing number and links, not a run of dates: four
+    # dated links in it stay footer links, five are a list.
+    facts = extract_page("http://x.gov.cn/c/", _footer_page(rows), UTF8, fetched=date(2015, 3, 3))
+    assert len(facts.items) == items
+
+
 # --- Blank columns --------------------------------------------------------------------------
 
 
