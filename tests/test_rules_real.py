@@ -427,3 +427,21 @@ def test_a_lone_url_date_in_a_box_of_undated_links_is_not_the_home_pages_newest(
     urls = {it.url for it in facts.dated_links}
     assert "http://www.gov.cn/2014lh/live/20140302a.htm" not in urls
     assert len(facts.items) == label["list"]["items"]
+
+
+# --- Letters ----------------------------------------------------------------------------------
+
+
+def test_a_datalist_of_questions_with_their_asked_dates_is_read_as_letters() -> None:
+    # bjjs 服务大厅: the Q&A board's box, an ASP.NET DataList — the header 编号 | 问题 | 咨询时间 |
+    # 点击次数 in a table of its own, each question in a table of one row. No reply date and no
+    # state shown: every state is unknown (not unanswered).
+    label, facts = corpus_page("www.bjjs.gov.cn/portal-fwdt-service-hall-with-qa-board-box.html")
+    got = [(t.title, str(t.asked), t.replied, t.state) for t in facts.threads]
+    want = [(x["title"], x["asked"], x["replied"], x["state"]) for x in label["letters"]]
+    assert got == want
+    assert len(got) == 10 and got[0] == ("我申请两限房何时能下来", "2011-08-10", None, "unknown")
+    # Control: the same box whose date column is no asked label (更新时间) holds no letter.
+    markup = (CORPUS / label["file"]).read_bytes().replace("咨询时间".encode(), "更新时间".encode())
+    facts = extract_page(page_url(label), markup, UTF8, fetched=date(2015, 3, 3))
+    assert facts.threads == []
