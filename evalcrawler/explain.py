@@ -203,6 +203,8 @@ def _extraction(page: PageFacts, rows: int | None) -> list[str]:
     lines.append(f"empty list container: {empty}")
     if page.own_text is not None:
         lines.append(f"text of its own (outside links, navigation, footers): {page.own_text}")
+    if page.guide_labels:
+        lines.append(f"service-guide labels with a value: {'、'.join(page.guide_labels)}")
     if page.threads:
         lines.append(f"letters: {len(page.threads)}")
         for t in page.threads[: rows or len(page.threads)]:

@@ -134,6 +134,8 @@ class PageFacts:
     # Characters (blanks not counted) of shown text outside links, navigation, footers and
     # comments; None in facts stored before it was counted.
     own_text: int | None = None
+    # The 办事指南 labels the page shows, each with its value (事项名称, 办理时限 …; guide.py).
+    guide_labels: list[str] = field(default_factory=list)
     images: int = 0  # <img> elements
     images_alt: int = 0  # of those, with a non-empty alt
     forms: list[Form] = field(default_factory=list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evalcrawler.facts import DatedItem, PageFacts
+from evalcrawler.facts import DatedItem, Form, PageFacts
 from evalcrawler.scoring.results import Thresholds
 
 COLUMN = "column"
@@ -22,6 +22,19 @@ OTHER = "other"
 # outside links, navigation, footers) is never a blank column: a service guide, a form, an
 # introduction or an article has content, whatever boxes of it are empty.
 OWN_TEXT_NEVER_BLANK = 300
+
+# A query form (期房签约查询, 资质查询: the page's content is a form to fill in, its answer comes
+# after a submit) is never a blank column, whatever empty box the page shows: a form with at
+# least this many fields a visitor types into (text, textarea …; not passwords, not a site
+# search's one query field) and a button that sends them. A site search box has one such field
+# and a login box two at most (a user name and a captcha beside the password).
+QUERY_FORM_FIELDS = 3
+_ENTRY_TYPES = frozenset({"text", "search", "", "textarea", "number", "tel", "email", "date"})
+_SUBMIT_TYPES = frozenset({"submit", "image", "button"})
+# A service guide (办事指南: 事项名称, 办理依据, 申报材料, 办理时限 … each with its value; the
+# extractor's ``guide_labels``) is neither a column nor a blank column, whatever boxes of dated
+# links (related regulations, downloads) stand beside it: a page with this many guide labels.
+GUIDE_LABELS_MIN = 3
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,13 @@ def page_verdict(page: PageFacts, thresholds: Thresholds, more_items: int = 0) -
     items = dated(page)
     if page.publish_date is not None:
         return PageVerdict(OTHER, f"the page has a publish date of its own ({page.publish_date})")
+    if is_guide(page):
+        labels = "、".join(page.guide_labels[:4]) + (" …" if len(page.guide_labels) > 4 else "")
+        return PageVerdict(
+            OTHER,
+            f"the page is a service guide ({len(page.guide_labels)} labelled fields: {labels}): "
+            "a guide is never a column nor a blank column",
+        )
     if len(items) + more_items >= thresholds.min_column_items:
         loaded = f" (and {more_items} from its list endpoint)" if more_items else ""
         return PageVerdict(COLUMN, f"its main list holds {len(items)} dated links{loaded}")
@@ -65,6 +85,13 @@ def page_verdict(page: PageFacts, thresholds: Thresholds, more_items: int = 0) -
             f"{shown}, but the page has {page.own_text} characters of text of its own (more "
             f"than {OWN_TEXT_NEVER_BLANK}): a page with content is never a blank column",
         )
+    fields = query_form_fields(page)
+    if shown is not None and fields:
+        return PageVerdict(
+            OTHER,
+            f"{shown}, but the page is a query form ({fields} fields to fill in and a button "
+            "that sends them): a form page is never a blank column",
+        )
     return PageVerdict(OTHER, "no dated list, no empty list where one should be")
 
 
@@ -72,12 +99,35 @@ def blank_reason(page: PageFacts, thresholds: Thresholds) -> str | None:
     """Why the page shows as a blank column (no item, and an empty-state phrase or an empty list
     container where its list should be, and no more than :data:`OWN_TEXT_NEVER_BLANK`
     characters of text of its own), or ``None`` when it does not."""
-    if page.items or page.dated_links or _has_text(page):
+    if page.items or page.dated_links or _has_text(page) or is_guide(page):
         return None
     if page.endpoints or page.scripted:
         # Its list is loaded by a script: not measured without it, never called blank.
         return None
+    if query_form_fields(page):
+        return None  # a query form: its results come after a submit
     return _empty_shown(page, thresholds)
+
+
+def is_guide(page: PageFacts) -> bool:
+    """The page is a service guide: :data:`GUIDE_LABELS_MIN` guide labels with values."""
+    return len(page.guide_labels) >= GUIDE_LABELS_MIN
+
+
+def query_form_fields(page: PageFacts) -> int:
+    """The fields of the page's largest query form (:data:`QUERY_FORM_FIELDS` or more fields
+    a visitor types into, and a submit button), or 0 when it has none."""
+    return max((n for n in map(_entry_fields, page.forms) if n >= QUERY_FORM_FIELDS), default=0)
+
+
+def _entry_fields(form: Form) -> int:
+    if not any(f.type in _SUBMIT_TYPES for f in form.fields):
+        return 0
+    return sum(
+        1
+        for f in form.fields
+        if f.type in _ENTRY_TYPES and not (form.search and f.name == form.query_field)
+    )
 
 
 def _has_text(page: PageFacts) -> bool:

@@ -45,7 +45,7 @@ from evalcrawler.spiders.boardwords import (
     REPLIED_WORDS,
     REPLY_LABELS,
     STATE_LABELS,
-    TITLE_LABELS,
+    TITLE_COLUMNS,
     UNANSWERED_WORDS,
     is_board_title,
     state_cell,
@@ -143,6 +143,26 @@ def _rows(table: Any) -> list[Any]:
     return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 
 
+def _list_rows(table: Any) -> list[Any]:
+    """The rows of a list table: its own rows, or, when each of its rows holds one cell that
+    holds one table of one row (an ASP.NET DataList: the header and every letter in a table
+    of its own, ``table.datalist-main > tr > td > table#tbHead / table#tbBody``), those rows."""
+    rows = _rows(table)
+    inner: list[Any] = []
+    for row in rows:
+        cells = [c for c in row if c.tag in ("td", "th")]
+        if len(cells) != 1:
+            return rows
+        tables = [t for t in cells[0] if t.tag == "table"]
+        if len(tables) != 1:
+            return rows
+        own = _rows(tables[0])
+        if len(own) != 1:
+            return rows
+        inner.append(own[0])
+    return inner if len(inner) >= 2 else rows
+
+
 def _cells(row: Any) -> list[Any]:
     cells: list[Any] = []
     for cell in row:
@@ -176,7 +196,7 @@ def _header_roles(row: Any, fetched: date) -> dict[str, int]:
             roles.setdefault("accepted", i)
         elif any(x in label for x in STATE_LABELS + OUTCOME_LABELS):
             roles.setdefault("status", i)
-        elif label in TITLE_LABELS:
+        elif label in TITLE_COLUMNS:
             roles.setdefault("title", i)
         elif label in DATE_COLUMNS:
             roles.setdefault("date", i)
@@ -205,7 +225,7 @@ def _table_threads(
 ) -> list[Thread]:
     out: list[Thread] = []
     for table in tree.iter("table"):
-        rows = _rows(table)
+        rows = _list_rows(table)
         header_at, roles, asked_col = -1, {}, None
         for i, row in enumerate(rows[:3]):
             roles = _header_roles(row, fetched)

@@ -89,6 +89,10 @@ TITLE_LABELS = (
 )
 """Labels of the letter's subject."""
 
+TITLE_COLUMNS = (*TITLE_LABELS, "问题", "咨询问题")
+"""Header cells of a list table's subject column (a Q&A board's 编号 | 问题 | 咨询时间); 问题
+alone is no field label of a letter's page (问题：… there is the letter's text)."""
+
 OTHER_LABELS = (
     "来信人",
     "留言人",

@@ -93,6 +93,7 @@ from evalcrawler.spiders.corrections import scanner, selected_rows
 from evalcrawler.spiders.embedded import expand_scripts, needs_browser
 from evalcrawler.spiders.encoding import charset_from_content_type, decode_html
 from evalcrawler.spiders.forms import read_form
+from evalcrawler.spiders.guide import guide_labels
 from evalcrawler.spiders.hrefs import absolute_url
 from evalcrawler.spiders.itemdates import resolve_items
 from evalcrawler.spiders.items import collect_items, item_pieces
@@ -465,6 +466,7 @@ def _extract(
                 node = node.getparent()
     facts.list_container, facts.empty_container, script_filled = read_containers(w, holders)
     facts.own_text = own_text(w)
+    facts.guide_labels = guide_labels(w)
     if options is not None and options.list_selector:
         _apply_selector(facts, root, options.list_selector, base, url, fetched, scan, publish)
 

@@ -21,6 +21,7 @@ from typing import Any
 from lxml import etree
 
 from evalcrawler.facts import EMPTY_PHRASES
+from evalcrawler.spiders import dates
 
 # A link text or heading longer than this is cut (no title is that long; spans can nest).
 SPAN_TEXT_MAX = 2_000
@@ -31,6 +32,12 @@ _EMPTY_STATE_MAX_CHARS = 40
 NAV_MARKERS = ("nav", "menu", "daohang", "dh", "lanmu", "column-nav")
 PAGER_MARKERS = ("page", "pager", "fenye", "pagination")
 FOOTER_MARKERS = ("foot", "copyright", "banquan")
+# An element named or tagged as a footer that shows this many dates holds a list, not a footer
+# (a DotNetNuke skin's bottom pane, class="copyright", holding a column's 20 rows): a footer
+# shows a copyright line, a filing number, contacts and links, not a run of dates.
+FOOTER_LIST_DATES = 5
+_FOOTER_READ = 20_000  # characters of a footer's text searched for dates
+_FOOTER_CHECKS = 32  # footers per page looked into (the rest are footers)
 LIST = "list"  # a container named as a list: it holds (or should hold) the page's list
 GENERIC = "generic"  # named news/info/content: a list when it holds dated items, else not
 
@@ -207,6 +214,7 @@ def walk_tree(root: Any) -> Walk:
     ]
     sid_counter = 0
     scripts_kept = 0
+    footer_checks = 0
     for event, el in etree.iterwalk(root, events=("start", "end", "comment")):
         flags, sid, item, block, link_id, _ = stack[-1]
         if event == "comment":
@@ -237,17 +245,19 @@ def walk_tree(root: Any) -> Walk:
         # start
         opened: list[Any] = []
         marks = class_marks(el)
+        footer = tag == "footer"
         if marks:
             if any(m in marks for m in NAV_MARKERS):
                 flags |= NAV
             if any(m in marks for m in PAGER_MARKERS):
                 flags |= PAGER
-            if any(m in marks for m in FOOTER_MARKERS):
-                flags |= FOOTER
+            footer = footer or any(m in marks for m in FOOTER_MARKERS)
         if tag in ("nav", "header"):
             flags |= NAV
-        elif tag == "footer":
-            flags |= FOOTER
+        if footer and not flags & FOOTER:
+            footer_checks += 1
+            if footer_checks > _FOOTER_CHECKS or not _holds_dates(el):
+                flags |= FOOTER
         if tag in _SKIP:
             flags |= SKIPPED
             if tag == "script" and scripts_kept < _SCRIPTS_KEPT:
@@ -358,6 +368,23 @@ def container_kind(marks: str) -> str | None:
     if any(g in w for w in words for g in _GENERIC_WORDS):
         return GENERIC
     return None
+
+
+def _holds_dates(el: Any) -> bool:
+    """The element's shown text (its first :data:`_FOOTER_READ` characters) holds
+    :data:`FOOTER_LIST_DATES` dates: a list, whatever its name."""
+    parts: list[str] = []
+    size = 0
+    for node in el.iter():
+        text = None if not isinstance(node.tag, str) or node.tag in _SKIP else node.text
+        for piece in (text, node.tail if node is not el else None):
+            if piece:
+                parts.append(piece)
+                size += len(piece)
+        if size > _FOOTER_READ:
+            break
+    text = " ".join(parts)[:_FOOTER_READ]
+    return len(dates.scan(text, month_day=False)) >= FOOTER_LIST_DATES
 
 
 def _templated(el: Any) -> bool:

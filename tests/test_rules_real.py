@@ -24,6 +24,7 @@ from evalcrawler.scoring.pages import (
     OWN_TEXT_NEVER_BLANK,
     PageVerdict,
     page_verdict,
+    query_form_fields,
 )
 from evalcrawler.scoring.results import Thresholds
 from evalcrawler.spiders.extract import extract_page
@@ -190,6 +191,37 @@ def test_a_bare_label_that_dates_several_boxes_is_not_the_pages_date() -> None:
     assert len(facts.items) == label["list"]["items"]
 
 
+def test_a_footer_named_pane_that_holds_a_list_is_no_footer() -> None:
+    # bjjs 公示公告: the DotNetNuke skin puts the column's module in div#ess_bottomPane
+    # class="copyright"; its 20 rows (two-digit-year dates, 15-02-15) are the page's list.
+    label, facts = corpus_page("www.bjjs.gov.cn/column-gsgg-pinned-rows-yy-mm-dd-2015.html")
+    assert len(facts.items) == label["list"]["items"] == 20
+    assert facts.items[0].title == "停网通知"
+    assert str(newest(facts)) == label["list"]["newest"] == "2015-02-15"
+    assert page_verdict(facts, Thresholds()) == PageVerdict(
+        COLUMN, "its main list holds 20 dated links"
+    )
+
+
+def _footer_page(rows: int) -> bytes:
+    dated = "".join(
+        f'<li><a href="/art/{n}.html">公告{n}</a> 2015-02-{n + 10:02d}</li>' for n in range(rows)
+    )
+    return (
+        '<html><body><div class="main"><p>正文</p></div><div class="copyright">'
+        f'<ul>{dated}</ul></div><div class="footer"><p>版权所有 北京市住房和城乡建设委员会</p>'
+        "<p>京ICP备05012345号 2002-2015</p></div></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("rows", "items"), [(4, 0), (5, 5)])
+def test_a_footer_holds_a_list_from_five_dates_on(rows: int, items: int) -> None:
+    # A footer shows a copyright line, a filing number and links, not a run of dates: four
+    # dated links in it stay footer links, five are a list.
+    facts = extract_page("http://x.gov.cn/c/", _footer_page(rows), UTF8, fetched=date(2015, 3, 3))
+    assert len(facts.items) == items
+
+
 # --- Blank columns --------------------------------------------------------------------------
 
 
@@ -210,6 +242,96 @@ def test_a_page_with_text_of_its_own_is_never_blank() -> None:
     assert facts.own_text is not None and facts.own_text > OWN_TEXT_NEVER_BLANK
     verdict = page_verdict(facts, Thresholds())
     assert verdict.kind == OTHER
+
+
+def test_a_query_form_page_is_never_blank() -> None:
+    # bjjs 期房签约查询: three query forms (认购书编号, 合同号, 买方名称, 预售证号 … and image
+    # buttons) and nothing else; the left column's box 预售许可预告 is an empty ListView div.
+    label, facts = corpus_page("www.bjjs.gov.cn/form-fdcjy-qfqy-contract-query.html")
+    assert label["blank"] is False
+    assert facts.own_text is not None and facts.own_text < OWN_TEXT_NEVER_BLANK
+    assert facts.empty_container == "div#ess_ctr6835_FDCJY_XsForecast_List_ListView"
+    assert query_form_fields(facts) == 7  # sub_qyh, contract_qyh, contract_mf, ys_* ×4
+    assert page_verdict(facts, Thresholds()) == PageVerdict(
+        OTHER,
+        "its list container div#ess_ctr6835_FDCJY_XsForecast_List_ListView holds no item, but "
+        "the page is a query form (7 fields to fill in and a button that sends them): a form "
+        "page is never a blank column",
+    )
+    # Control: the same page without its submit buttons is no query form, and blank.
+    bare = re.sub(rb'<input[^>]*type="image"[^>]*>', b"", (CORPUS / label["file"]).read_bytes())
+    facts = extract_page(page_url(label), bare, UTF8, fetched=date(2015, 3, 3))
+    assert query_form_fields(facts) == 0
+    assert page_verdict(facts, Thresholds()).kind == BLANK
+
+
+@pytest.mark.parametrize(
+    ("name", "boxed"),
+    [
+        # The guide table of the first sub-item beside a 相关文件 box of 10 dated links.
+        ("www.bjjs.gov.cn/guide-fwdt-sgxk-construction-permit.html", 10),
+        ("www.bjjs.gov.cn/guide-fwdt-yjjzs-initial-registration.html", 6),
+    ],
+)
+def test_a_service_guide_with_a_box_of_dated_links_is_no_column(name: str, boxed: int) -> None:
+    label, facts = corpus_page(name)
+    assert label["kind"] == "guide" and label["list"] is None
+    assert len(facts.items) == boxed  # the related-documents box, read as the main list
+    assert facts.guide_labels[:4] == ["事项名称", "事项依据", "办理时限", "收费标准"]
+    assert len(facts.guide_labels) == 10
+    verdict = page_verdict(facts, Thresholds())
+    assert verdict == PageVerdict(
+        OTHER,
+        "the page is a service guide (10 labelled fields: 事项名称、事项依据、办理时限、收费标准 …"
+        "): a guide is never a column nor a blank column",
+    )
+
+
+def _guide_table(rows: str) -> bytes:
+    dated = "".join(
+        f'<li><a href="/art/{n}.html">文件{n}</a><span>2014-03-{n + 10:02d}</span></li>'
+        for n in range(1, 6)
+    )
+    return (
+        f'<html><body><table class="bs">{rows}</table><ul class="list">{dated}</ul></body></html>'
+    ).encode()
+
+
+def test_a_table_header_of_guide_words_is_no_guide() -> None:
+    # Labels that follow each other (a list table's header row) have no values: a column.
+    header = "<tr><th>事项名称</th><th>办理时限</th><th>收费标准</th><th>实施主体</th></tr>"
+    facts = extract_page("http://x.gov.cn/c/", _guide_table(header), UTF8, fetched=date(2015, 3, 3))
+    assert len(facts.guide_labels) <= 1
+    assert page_verdict(facts, Thresholds()).kind == COLUMN
+    # Control: the same labels each with its value make the page a guide.
+    rows = (
+        "<tr><td>事项名称</td><td>施工许可</td></tr><tr><td>办理时限：</td><td>8个工作日</td></tr>"
+        "<tr><td>收费标准</td><td>不收费</td></tr><tr><td>实施主体：市住建委</td></tr>"
+    )
+    facts = extract_page("http://x.gov.cn/c/", _guide_table(rows), UTF8, fetched=date(2015, 3, 3))
+    assert facts.guide_labels == ["事项名称", "办理时限", "收费标准", "实施主体"]
+    assert page_verdict(facts, Thresholds()).kind == OTHER
+
+
+def test_a_sentence_that_starts_with_guide_words_is_no_label() -> None:
+    prose = "<tr><td>申请材料不齐全的，当场告知。办理时限延长的，书面告知。收费标准另行公布。"
+    prose += "</td></tr>"
+    facts = extract_page("http://x.gov.cn/c/", _guide_table(prose), UTF8, fetched=date(2015, 3, 3))
+    assert facts.guide_labels == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "www.gov.cn/empty_column-jm-zc-2014.html",  # the site search box: one field
+        "www.bjjs.gov.cn/guide-fwdt-sgxk-construction-permit.html",  # a keyword search
+        "www.pingtan.gov.cn/column-yw-ptyw.html",  # three fields, no button that sends them
+    ],
+)
+def test_a_search_box_is_no_query_form(name: str) -> None:
+    _label, facts = corpus_page(name)
+    assert facts.forms
+    assert query_form_fields(facts) == 0
 
 
 def test_a_page_whose_list_shows_undated_links_is_not_blank() -> None:
@@ -305,3 +427,21 @@ def test_a_lone_url_date_in_a_box_of_undated_links_is_not_the_home_pages_newest(
     urls = {it.url for it in facts.dated_links}
     assert "http://www.gov.cn/2014lh/live/20140302a.htm" not in urls
     assert len(facts.items) == label["list"]["items"]
+
+
+# --- Letters ----------------------------------------------------------------------------------
+
+
+def test_a_datalist_of_questions_with_their_asked_dates_is_read_as_letters() -> None:
+    # bjjs 服务大厅: the Q&A board's box, an ASP.NET DataList — the header 编号 | 问题 | 咨询时间 |
+    # 点击次数 in a table of its own, each question in a table of one row. No reply date and no
+    # state shown: every state is unknown (not unanswered).
+    label, facts = corpus_page("www.bjjs.gov.cn/portal-fwdt-service-hall-with-qa-board-box.html")
+    got = [(t.title, str(t.asked), t.replied, t.state) for t in facts.threads]
+    want = [(x["title"], x["asked"], x["replied"], x["state"]) for x in label["letters"]]
+    assert got == want
+    assert len(got) == 10 and got[0] == ("我申请两限房何时能下来", "2011-08-10", None, "unknown")
+    # Control: the same box whose date column is no asked label (更新时间) holds no letter.
+    markup = (CORPUS / label["file"]).read_bytes().replace("咨询时间".encode(), "更新时间".encode())
+    facts = extract_page(page_url(label), markup, UTF8, fetched=date(2015, 3, 3))
+    assert facts.threads == []
