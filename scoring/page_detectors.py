@@ -94,10 +94,10 @@ class PageElements(DetectorConfig):
     synonyms) found in the text of each page whose title or heading matches ``pages``,
     aggregated over those pages (e.g. the 10 key elements of 办事指南). With ``skip_lists``
     (the default) list and index pages of that type are left out (a page listing ≥ 3 dated
-    items, linking to ≥ 2 pages of the type, or linking to one and showing no element
-    itself); with ``skip_template`` (the default) a word counts on a page only when it
-    occurs there more often than on the home page, so header and footer text shared by every
-    page does not count."""
+    items, linking to ≥ 2 pages of the type outside the navigation, or linking to one and
+    showing no element itself); with ``skip_template`` (the default) a word counts on a page
+    only when it occurs there more often than on the home page, so header and footer text
+    shared by every page does not count."""
 
     pages: KeywordList = Field(min_length=1)
     elements: KeywordList = Field(min_length=1)
@@ -155,11 +155,13 @@ class PageElements(DetectorConfig):
 
 
 def _links_to_others(ctx: DetectContext, pages: list[PageFacts]) -> dict[int, int]:
-    """For each page (by id), how many of the other pages it links to."""
+    """For each page (by id), how many of the other pages it links to outside the site's
+    navigation: a menu that links every guide is on every page, guides included, and makes
+    none of them an index."""
     keys = {ctx.key(ctx.page_url(p)) for p in pages}
     out: dict[int, int] = {}
     for page in pages:
         own = ctx.key(ctx.page_url(page))
-        targets = {ctx.key(link.url, ctx.page_url(page)) for link in page.links}
+        targets = {ctx.key(link.url, ctx.page_url(page)) for link in page.links if not link.nav}
         out[id(page)] = len((targets & keys) - {own})
     return out

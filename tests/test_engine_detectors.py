@@ -521,3 +521,19 @@ def test_page_elements_ignores_template_text_of_every_page() -> None:
     assert found.value == pytest.approx((0.5 + 1.0) / 2)
     assert found.reason == f"2 page(s); missing on {H}/g1/: 联系电话"
     assert run(measure(text % ", skip_template: false"), ctx([home, guide, full])).value == 1.0
+
+
+def test_page_elements_a_navigation_menu_of_guides_makes_no_index() -> None:
+    """Every page carries the site's menu, which links two guides: the guides are still
+    guides (scored), not indexes of each other; a page linking them from its content is."""
+    menu = [L(f"{H}/g1/", "身份证办理指南", nav=True), L(f"{H}/g2/", "户口迁移指南", nav=True)]
+    pages = [
+        HOME,
+        page("/g1/", title="办事指南：身份证", text="事项名称 设定依据", links=menu),
+        page("/g2/", title="办事指南：户口", text="事项名称", links=menu),
+        page("/g3/", title="办事指南：社保", text="设定依据", links=menu),
+    ]
+    text = "{detector: page_elements, pages: [办事指南], elements: [事项名称, 设定依据]}"
+    found = run(measure(text), ctx(pages))
+    assert found.value == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert found.reason.startswith("3 page(s); ")
