@@ -79,6 +79,7 @@ class ProbesMixin:
     search_query: str
     _resolver: Any
     _ask_dns: bool
+    _side_checks: int  # DNS and TLS checks running in threads
 
     if TYPE_CHECKING:
 
@@ -216,11 +217,13 @@ class ProbesMixin:
                 {"type": "probe", "probe": Probe(kind="dns", url=url, ok=result, detail=detail)},
             )
             state.probes_done.add(("dns", 0))
+            self._side_checks -= 1
             self._finish_request(state)
 
         def failed(failure: Failure) -> None:
             done(None)
 
+        self._side_checks += 1
         if not self._ask_dns:
             # Allow-list mode (tests, the demo): DNS is never asked.
             d = threads.deferToThread(lambda: None)
@@ -315,6 +318,7 @@ class ProbesMixin:
             self._sink(
                 state, {"type": "probe", "probe": Probe(kind="tls", url=url, ok=ok, error=error)}
             )
+            self._side_checks -= 1
             self._finish_request(state)
 
         def check() -> tuple[bool, str | None]:
@@ -324,5 +328,6 @@ class ProbesMixin:
                 return False, f"TLS check not made: {exc}"
             return verify_tls(host, port, self.probe_timeout, address, self._ca_bundle())
 
+        self._side_checks += 1
         d = threads.deferToThread(check)
         d.addCallbacks(done, lambda f: done((False, describe_failure(f))))

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
 
@@ -112,6 +113,7 @@ class SiteSpider(
         self._resolver: Any = None
         self._maxsize = 0  # DOWNLOAD_MAXSIZE, set by from_crawler
         self._extract_pool: ExtractPool | None = None  # set by from_crawler
+        self._side_checks = 0  # DNS and TLS checks running in threads (see _on_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -124,6 +126,7 @@ class SiteSpider(
             crawler.settings.getlist("EVALCRAWL_ALLOW_NETS")
         )
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         spider._setup_rendering(crawler.settings)
         for state in spider.sites.values():
             js = "js" if state.render == "js" else None
@@ -448,6 +451,13 @@ class SiteSpider(
             state.home_failed = True
 
     # ------------------------------------------------------------ completion
+
+    def _on_idle(self) -> None:
+        """Scrapy has no request left, but a DNS or TLS check may still run in a thread: the
+        crawl stays open until it ends (each is bounded by the probe timeout), so that its
+        probe is stored and the site settles, instead of being lost with a closed spider."""
+        if self._side_checks > 0:
+            raise DontCloseSpider
 
     def _finish_request(self, state: SiteState) -> None:
         """A request made outside Scrapy (DNS, TLS) finished."""

@@ -333,3 +333,18 @@ def test_a_relative_ca_bundle_is_read_from_the_region_files_folder(tmp_path) -> 
     )
     region = load_region(str(tmp_path / "r" / "region.yaml"))
     assert region.crawl.ca_bundle == str(tmp_path / "r" / "ca" / "intranet.pem")
+
+
+def test_the_crawl_stays_open_while_a_tls_or_dns_check_runs() -> None:
+    """Scrapy closes a spider with no request left; a certificate check still running in a
+    thread (slow on a loaded machine) would lose its probe, and https would read as not
+    measured. While such a check runs, the idle spider stays open."""
+    from types import SimpleNamespace
+
+    from scrapy.exceptions import DontCloseSpider
+
+    from evalcrawler.spiders.site import SiteSpider
+
+    with pytest.raises(DontCloseSpider):
+        SiteSpider._on_idle(SimpleNamespace(_side_checks=1))  # type: ignore[arg-type]
+    assert SiteSpider._on_idle(SimpleNamespace(_side_checks=0)) is None  # type: ignore[arg-type]
